@@ -1,0 +1,197 @@
+"""Avro codecs (fastavro) for events and outputs; library errors become DecodeError."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import struct
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import fastavro
+
+from .domain.events import (
+    ClientRegistration,
+    Event,
+    Indication,
+    IndicationOwner,
+    ProfileEdit,
+    ProfilePart,
+    RegisterMembership,
+    RegistrationStatus,
+)
+
+Framing = Literal["plain", "confluent"]
+EVENT_SCHEMA_NAMES = ("ClientRegistration", "Indication", "RegisterMembership", "ProfileEdit")
+OUTPUT_SCHEMA_NAMES = ("RegionCounts", "DeadLetter")
+#: Schema ids written in the Confluent wire format when no schema registry assigns them.
+DEFAULT_SCHEMA_IDS: Mapping[str, int] = {
+    name: i + 1 for i, name in enumerate(EVENT_SCHEMA_NAMES + OUTPUT_SCHEMA_NAMES)
+}
+MAX_MESSAGE_BYTES = 1_000_000
+_MAGIC = 0
+
+
+class DecodeError(ValueError):
+    """Bytes that are not a valid message of the expected schema; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def schema_json(name: str) -> dict[str, Any]:
+    """The Avro schema `name` as committed in schemas/ (the source of truth)."""
+    text = resources.files("streams").joinpath("schemas").joinpath(f"{name}.avsc").read_text("utf-8")
+    result: dict[str, Any] = json.loads(text)
+    return result
+
+
+@cache
+def parsed_schema(name: str) -> Any:
+    """The schema parsed by fastavro, for writing and for container files."""
+    return fastavro.parse_schema(schema_json(name))
+
+
+def _without_timestamp_logical_types(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node.get("logicalType") == "timestamp-millis":
+            return {k: v for k, v in node.items() if k != "logicalType"}
+        return {k: _without_timestamp_logical_types(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_without_timestamp_logical_types(v) for v in node]
+    return node
+
+
+@cache
+def reader_schema(name: str) -> Any:
+    """The schema for reading: timestamps stay epoch millis (no datetime round trip)."""
+    return fastavro.parse_schema(_without_timestamp_logical_types(copy.deepcopy(schema_json(name))))
+
+
+class AvroCodec:
+    """Schemaless Avro for one schema, optionally in the Confluent wire format."""
+
+    def __init__(self, name: str, framing: Framing = "plain", schema_id: int | None = None) -> None:
+        self.name = name
+        self.framing = framing
+        self.schema_id = schema_id if schema_id is not None else DEFAULT_SCHEMA_IDS[name]
+        self._write_schema = parsed_schema(name)
+        self._read_schema = reader_schema(name)
+
+    def encode(self, record: Mapping[str, Any]) -> bytes:
+        """Encode one record (a dict with the schema's field names)."""
+        out = io.BytesIO()
+        if self.framing == "confluent":
+            out.write(struct.pack(">bI", _MAGIC, self.schema_id))
+        fastavro.schemaless_writer(out, self._write_schema, record)
+        return out.getvalue()
+
+    def decode(self, data: bytes | None) -> dict[str, Any]:
+        """Decode one message; raise DecodeError for anything that is not exactly one record."""
+        if data is None:
+            raise DecodeError("message has no value")
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise DecodeError(f"message of {len(data)} bytes exceeds {MAX_MESSAGE_BYTES} bytes")
+        buf = io.BytesIO(data)
+        if self.framing == "confluent":
+            header = buf.read(5)
+            if len(header) != 5 or header[0] != _MAGIC:
+                raise DecodeError("no Confluent wire-format header (magic byte 0)")
+            (schema_id,) = struct.unpack(">I", header[1:])
+            if schema_id != self.schema_id:
+                raise DecodeError(f"schema id {schema_id} is not {self.name} ({self.schema_id})")
+        try:
+            record = fastavro.schemaless_reader(buf, self._read_schema, None)
+        except Exception as exc:  # fastavro raises many kinds; all mean "not this schema"
+            raise DecodeError(f"not a {self.name} record: {type(exc).__name__}: {exc}") from exc
+        if buf.tell() != len(data):
+            raise DecodeError(f"{len(data) - buf.tell()} trailing bytes after a {self.name} record")
+        if not isinstance(record, dict):
+            raise DecodeError(f"not a {self.name} record")
+        return record
+
+
+def _opt_date(value: Any) -> date | None:
+    return value if value is None or isinstance(value, date) else None
+
+
+def _registration(r: Mapping[str, Any]) -> Event:
+    status = RegistrationStatus(r["status"])
+    return ClientRegistration(r["client_id"], r["event_id"], r["occurred_at"], status, r["gemeentecode"])
+
+
+def _indication(r: Mapping[str, Any]) -> Event:
+    return Indication(
+        r["client_id"], r["event_id"], r["occurred_at"], r["indication_id"],
+        IndicationOwner(r["owner"]), r["kind"], r["start_date"], r["end_date"], r["retracted"],
+    )  # fmt: skip
+
+
+def _membership(r: Mapping[str, Any]) -> Event:
+    return RegisterMembership(
+        r["client_id"], r["event_id"], r["occurred_at"], r["grondslag"], r["start_date"],
+        r["end_date"], r["beschut_werkend_wsw"], r["banenafspraak"],
+    )  # fmt: skip
+
+
+def _profile_edit(r: Mapping[str, Any]) -> Event:
+    part = ProfilePart(r["part"])
+    return ProfileEdit(
+        r["client_id"], r["event_id"], r["occurred_at"], part, r["question"], tuple(r["values"])
+    )
+
+
+_FROM_RECORD: Mapping[str, Callable[[Mapping[str, Any]], Event]] = {
+    "ClientRegistration": _registration,
+    "Indication": _indication,
+    "RegisterMembership": _membership,
+    "ProfileEdit": _profile_edit,
+}
+
+
+def event_from_record(name: str, record: Mapping[str, Any]) -> Event:
+    """Turn a decoded record of event schema `name` into a domain event."""
+    try:
+        return _FROM_RECORD[name](record)
+    except KeyError as exc:
+        raise DecodeError(f"{name} record lacks field {exc}") from exc
+    except ValueError as exc:
+        raise DecodeError(f"{name} record has a bad value: {exc}") from exc
+
+
+def event_to_record(event: Event) -> dict[str, Any]:
+    """Turn a domain event into a record for its schema (enums as symbols)."""
+    record: dict[str, Any] = {}
+    for name in event.__slots__:  # type: ignore[union-attr]
+        value = getattr(event, name)
+        if isinstance(value, RegistrationStatus | IndicationOwner | ProfilePart):
+            value = value.value
+        elif isinstance(value, tuple):
+            value = list(value)
+        record[name] = value
+    return record
+
+
+def schema_name_of(event: Event) -> str:
+    """The name of the event schema that an event belongs to."""
+    return type(event).__name__
+
+
+class EventDecoder:
+    """Decodes the messages of one event topic into domain events."""
+
+    def __init__(self, name: str, framing: Framing = "plain") -> None:
+        if name not in _FROM_RECORD:
+            raise ValueError(f"{name} is not an event schema")
+        self.name = name
+        self.codec = AvroCodec(name, framing)
+        self._convert = _FROM_RECORD[name]
+
+    def __call__(self, data: bytes | None) -> Event:
+        """Decode bytes to an event; raise DecodeError when that is impossible."""
+        return event_from_record(self.name, self.codec.decode(data))

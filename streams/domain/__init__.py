@@ -1,0 +1,53 @@
+"""The pure domain core: events, client state, the counting definition and the table."""
+
+from .events import (
+    ClientRegistration,
+    Event,
+    Indication,
+    IndicationOwner,
+    ProfileEdit,
+    ProfilePart,
+    RegisterMembership,
+    RegistrationStatus,
+    Version,
+)
+from .regions import NEDERLAND, ONBEKEND, Regions
+from .state import EMPTY, ClientState, Outcome, apply, erase, fold
+from .table import Cell, Column, RegionCounts, cell_of, publication_table, tally
+from .teldefinitie import Classification, ClientType, NotCounted, classify, next_change
+from .validation import InvalidEvent, problems, validate
+
+__all__ = [
+    "EMPTY",
+    "NEDERLAND",
+    "ONBEKEND",
+    "Cell",
+    "Classification",
+    "ClientRegistration",
+    "ClientState",
+    "ClientType",
+    "Column",
+    "Event",
+    "Indication",
+    "IndicationOwner",
+    "InvalidEvent",
+    "NotCounted",
+    "Outcome",
+    "ProfileEdit",
+    "ProfilePart",
+    "RegionCounts",
+    "RegisterMembership",
+    "RegistrationStatus",
+    "Regions",
+    "Version",
+    "apply",
+    "cell_of",
+    "classify",
+    "erase",
+    "fold",
+    "next_change",
+    "problems",
+    "publication_table",
+    "tally",
+    "validate",
+]

@@ -1,0 +1,95 @@
+"""The input events: facts about one entity of one client, each with a version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+#: A version orders the states of one entity: (occurred_at in epoch millis, event_id).
+Version = tuple[int, str]
+
+
+class RegistrationStatus(Enum):
+    """Inschrijvingsstatus in Sonar (registration status)."""
+
+    INGESCHREVEN = "INGESCHREVEN"
+    UITGESCHREVEN = "UITGESCHREVEN"
+    VERWIJDERD = "VERWIJDERD"  # erase all state of this client
+
+
+class IndicationOwner(Enum):
+    """Who owns an indicering (indication): UWV or a gemeente (municipality)."""
+
+    UWV = "UWV"
+    GEMEENTE = "GEMEENTE"
+
+
+class ProfilePart(Enum):
+    """A part of the klantprofiel (client profile)."""
+
+    AFFINITEITEN = "AFFINITEITEN"
+    BEROEPSSECTOREN = "BEROEPSSECTOREN"
+    TAAKSOORTVRAAG = "TAAKSOORTVRAAG"  # one of twenty task-type questions
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRegistration:
+    """The client's registration (inschrijving) in Sonar."""
+
+    client_id: str
+    event_id: str
+    occurred_at: int
+    status: RegistrationStatus
+    gemeentecode: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Indication:
+    """One indicering: a service line of UWV or of a municipality."""
+
+    client_id: str
+    event_id: str
+    occurred_at: int
+    indication_id: str
+    owner: IndicationOwner
+    kind: str
+    start_date: date | None
+    end_date: date | None
+    retracted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterMembership:
+    """Membership of the doelgroepregister (target-group register)."""
+
+    client_id: str
+    event_id: str
+    occurred_at: int
+    grondslag: str
+    start_date: date
+    end_date: date | None
+    beschut_werkend_wsw: bool
+    banenafspraak: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileEdit:
+    """The current values of one part of the klantprofiel (client profile)."""
+
+    client_id: str
+    event_id: str
+    occurred_at: int
+    part: ProfilePart
+    question: int | None
+    values: tuple[str, ...]
+
+
+Event = ClientRegistration | Indication | RegisterMembership | ProfileEdit
+
+EVENT_TYPES: tuple[type, ...] = (ClientRegistration, Indication, RegisterMembership, ProfileEdit)
+
+
+def version_of(event: Event) -> Version:
+    """The version of the entity state that this event states."""
+    return (event.occurred_at, event.event_id)

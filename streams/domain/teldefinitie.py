@@ -1,0 +1,121 @@
+"""The counting definition (teldefinitie) of UWV's "Transparantie klantprofielen".
+
+A client counts when all four conditions hold on the day of counting:
+  1. the status in Sonar is INGESCHREVEN (registered);
+  2. there is an open dienstverlening: an indication that is open on that day;
+  3. the client is in the doelgroepregister (target-group register) on that day; and
+  4. the banenafspraak field is ticked.
+A counted client is a UWV client when an open UWV indication exists (UWV first),
+otherwise a gemeente client. "Profiel ja" needs affiniteiten, beroepssectoren and at
+least one of the twenty taaksoortvragen. The region follows the client's gemeente.
+People beschut werkend in de WSW meet 1-3 but never get the tick: not counted, shown apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from .events import IndicationOwner, ProfilePart, RegistrationStatus
+from .regions import ONBEKEND, Regions
+from .state import ClientState
+
+
+class NotCounted(Enum):
+    """The first condition of the teldefinitie that a client fails."""
+
+    NIET_INGESCHREVEN = "1: status in Sonar is not ingeschreven"
+    GEEN_OPEN_DIENSTVERLENING = "2: no open indication (dienstverlening) on the day"
+    NIET_IN_DOELGROEPREGISTER = "3: not in the doelgroepregister on the day"
+    GEEN_VINKJE_BANENAFSPRAAK = "4: banenafspraak is not ticked"
+
+
+class ClientType(Enum):
+    """Whose client a counted person is, in the publication's columns."""
+
+    UWV = "UWV"
+    GEMEENTE = "GEMEENTE"
+
+
+#: Decision 1: a client with both a UWV and a municipal indication open counts once, as UWV.
+CLIENT_TYPE_PRIORITY: tuple[ClientType, ...] = (ClientType.UWV, ClientType.GEMEENTE)
+
+#: The profile parts that must be filled for "profiel ja" (besides one taaksoortvraag).
+REQUIRED_PROFILE_PARTS: tuple[str, ...] = (
+    ProfilePart.AFFINITEITEN.value,
+    ProfilePart.BEROEPSSECTOREN.value,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Whether and where a client counts on one day, and why not if not."""
+
+    counted: bool
+    reason: NotCounted | None
+    regio: str
+    client_type: ClientType | None
+    profiel: bool
+    beschut_wsw: bool  # meets 1-3, lacks only the tick, and is beschut werkend in de WSW
+
+
+def is_open(start: date | None, end: date | None, day: date) -> bool:
+    """Open on a day: a start date on or before it, and no end date or one after it."""
+    return start is not None and start <= day and (end is None or end > day)
+
+
+def open_client_types(state: ClientState, day: date) -> set[ClientType]:
+    """The owners of the client's indications that are open on the day (retracted ones don't exist)."""
+    return {
+        ClientType.UWV if fact.owner is IndicationOwner.UWV else ClientType.GEMEENTE
+        for fact in state.indications.values()
+        if not fact.retracted and is_open(fact.start_date, fact.end_date, day)
+    }
+
+
+def has_profile(state: ClientState) -> bool:
+    """Profiel ja: affiniteiten, beroepssectoren and at least one taaksoortvraag are filled."""
+    filled = {key for key, part in state.profile.items() if part.filled}
+    has_taaksoort = any(key.startswith(ProfilePart.TAAKSOORTVRAAG.value) for key in filled)
+    return has_taaksoort and all(part in filled for part in REQUIRED_PROFILE_PARTS)
+
+
+def classify(state: ClientState, day: date, regions: Regions) -> Classification:
+    """Apply the teldefinitie to one client on one day."""
+    registration = state.registration
+    regio = regions.region_of(registration.gemeentecode) if registration else ONBEKEND
+    profiel = has_profile(state)
+
+    def not_counted(reason: NotCounted, client_type: ClientType | None = None) -> Classification:
+        beschut = (
+            reason is NotCounted.GEEN_VINKJE_BANENAFSPRAAK
+            and state.membership is not None
+            and state.membership.beschut_werkend_wsw
+        )
+        return Classification(False, reason, regio, client_type, profiel, beschut)
+
+    if registration is None or registration.status is not RegistrationStatus.INGESCHREVEN:
+        return not_counted(NotCounted.NIET_INGESCHREVEN)
+    open_types = open_client_types(state, day)
+    if not open_types:
+        return not_counted(NotCounted.GEEN_OPEN_DIENSTVERLENING)
+    client_type = next(t for t in CLIENT_TYPE_PRIORITY if t in open_types)
+    member = state.membership
+    if member is None or not is_open(member.start_date, member.end_date, day):
+        return not_counted(NotCounted.NIET_IN_DOELGROEPREGISTER, client_type)
+    if not member.banenafspraak:
+        return not_counted(NotCounted.GEEN_VINKJE_BANENAFSPRAAK, client_type)
+    return Classification(True, None, regio, client_type, profiel, False)
+
+
+def next_change(state: ClientState, day: date) -> date | None:
+    """The first day after `day` on which a start or end date can change the classification."""
+    dates: list[date | None] = []
+    for fact in state.indications.values():
+        if not fact.retracted:
+            dates += [fact.start_date, fact.end_date]
+    if state.membership is not None:
+        dates += [state.membership.start_date, state.membership.end_date]
+    future = [d for d in dates if d is not None and d > day]
+    return min(future, default=None)
