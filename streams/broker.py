@@ -1,4 +1,4 @@
-"""Local single-node Apache Kafka broker (KRaft, broker+controller) for development, tests and CI."""
+"""Local single-node Apache Kafka broker (KRaft, broker+controller) for dev, tests and CI."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ _T = TypeVar("_T")
 
 _LOG4J2_PROPERTIES = """\
 status = warn
+shutdownHook = disable
 appender.console.type = Console
 appender.console.name = STDOUT
 appender.console.layout.type = PatternLayout
@@ -130,8 +131,16 @@ def ensure_jars(version: str = KAFKA_VERSION) -> Path:
             f"{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
         )
     (staging / JARS_MARKER).write_text(f"{version}\n")
+    if (lib / JARS_MARKER).is_file():  # another process finished first
+        shutil.rmtree(staging, ignore_errors=True)
+        return lib
     shutil.rmtree(lib, ignore_errors=True)
-    staging.rename(lib)
+    try:
+        staging.rename(lib)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not (lib / JARS_MARKER).is_file():
+            raise
     return lib
 
 

@@ -1,0 +1,44 @@
+"""Fixtures for integration tests that need the local Kafka broker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from streams import broker
+
+DEFAULT_TEST_PORT = 19092
+
+
+def broker_port() -> int:
+    """Return the test broker port ($TRANSPARANTIE_TEST_BROKER_PORT or 19092)."""
+    return int(os.environ.get("TRANSPARANTIE_TEST_BROKER_PORT", DEFAULT_TEST_PORT))
+
+
+def broker_dir() -> Path:
+    """Return the data dir of the session test broker (.cache/test-broker at the project root)."""
+    return broker.project_root() / ".cache" / "test-broker"
+
+
+@pytest.fixture(scope="session")
+def kafka_broker_dir() -> Path:
+    """Return the data dir of the session test broker."""
+    return broker_dir()
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[str]:
+    """Start a clean local broker for the session and yield its bootstrap string."""
+    port = broker_port()
+    data_dir = broker_dir()
+    broker.stop(data_dir)  # a broker left over from an aborted session
+    shutil.rmtree(data_dir, ignore_errors=True)
+    broker.start(port=port, data_dir=data_dir, wait_timeout=120)
+    try:
+        yield f"{broker.HOST}:{port}"
+    finally:
+        broker.stop(data_dir)
