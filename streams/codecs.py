@@ -46,7 +46,9 @@ class DecodeError(ValueError):
 
 def schema_json(name: str) -> dict[str, Any]:
     """The Avro schema `name` as committed in schemas/ (the source of truth)."""
-    text = resources.files("streams").joinpath("schemas").joinpath(f"{name}.avsc").read_text("utf-8")
+    text = (
+        resources.files("streams").joinpath("schemas").joinpath(f"{name}.avsc").read_text("utf-8")
+    )
     result: dict[str, Any] = json.loads(text)
     return result
 
@@ -122,7 +124,9 @@ def _opt_date(value: Any) -> date | None:
 
 def _registration(r: Mapping[str, Any]) -> Event:
     status = RegistrationStatus(r["status"])
-    return ClientRegistration(r["client_id"], r["event_id"], r["occurred_at"], status, r["gemeentecode"])
+    return ClientRegistration(
+        r["client_id"], r["event_id"], r["occurred_at"], status, r["gemeentecode"]
+    )
 
 
 def _indication(r: Mapping[str, Any]) -> Event:

@@ -25,5 +25,10 @@ def parse_regions(text: str) -> Regions:
 @cache
 def load_regions() -> Regions:
     """The reference data of CBS 2026 (342 municipalities, 35 regions), read once."""
-    text = resources.files("streams").joinpath("data").joinpath(REGIONS_FILE).read_text(encoding="utf-8")
+    text = (
+        resources.files("streams")
+        .joinpath("data")
+        .joinpath(REGIONS_FILE)
+        .read_text(encoding="utf-8")
+    )
     return parse_regions(text)

@@ -12,7 +12,6 @@ from .events import (
     Event,
     Indication,
     IndicationOwner,
-    ProfileEdit,
     ProfilePart,
     RegisterMembership,
     RegistrationStatus,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from .events import ClientRegistration, Event, Indication, ProfileEdit, ProfilePart, RegisterMembership
+from .events import (
+    ClientRegistration,
+    Event,
+    Indication,
+    ProfileEdit,
+    ProfilePart,
+    RegisterMembership,
+)
 
 TAAKSOORTVRAGEN = range(1, 21)  # the twenty task-type questions
 MAX_ID_LENGTH = 200

@@ -1,0 +1,206 @@
+"""The Faust app factory: topics, tables, agents and timers. Faust code only moves data."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import faust
+from faust.serializers import codecs as faust_codecs
+
+from . import statecodec
+from .countsview import CountsView
+from .metrics import Metrics
+from .reference import load_regions
+from .runtime import Runtime
+from .settings import Settings
+from .topics import CLIENTS_TABLE, SUBTOTALS_TABLE
+
+log = logging.getLogger(__name__)
+
+
+class ClientStateCodec(faust_codecs.Codec):
+    """Faust codec for the values of the client table."""
+
+    def _dumps(self, obj: Any) -> bytes:
+        return statecodec.dumps(obj)
+
+    def _loads(self, s: bytes) -> Any:
+        return statecodec.loads(s)
+
+
+faust_codecs.register("client_state", ClientStateCodec())
+
+
+def faust_broker_url(bootstrap_servers: str) -> str:
+    """'h1:9092,h2:9092' -> 'kafka://h1:9092;h2:9092'."""
+    return "kafka://" + ";".join(s.strip() for s in bootstrap_servers.split(","))
+
+
+def create_app(settings: Settings | None = None) -> faust.App:
+    """Build the worker app for the given settings (from the environment by default)."""
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        settings.app_id,
+        broker=faust_broker_url(settings.bootstrap_servers),
+        store="rocksdb://" if settings.store == "rocksdb" else "memory://",
+        datadir=str(settings.data_dir),
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_allow_declare=False,  # `transparantie topics create` creates every topic
+        topic_disable_leader=True,
+        table_standby_replicas=0,
+        consumer_auto_offset_reset="earliest",
+        web_tables_enabled=False,  # table contents are personal data
+        web_router_enabled=False,
+        producer_acks=-1,
+        producer_linger=0.005,
+    )
+    metrics = Metrics()
+    runtime = Runtime(settings, load_regions(), metrics)
+    app.runtime = runtime  # type: ignore[attr-defined]
+    app.counts_view = CountsView(settings, runtime.regions)  # type: ignore[attr-defined]
+    _wire_clients(app, settings, runtime)
+    _wire_aggregator(app, settings, runtime)
+    from .web import register_views
+
+    register_views(app, settings, runtime, metrics)
+    return app
+
+
+def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
+    input_topics = list(settings.event_topics())
+    source = app.topic(*input_topics, key_serializer="raw", value_serializer="raw")
+    clients = app.Table(
+        CLIENTS_TABLE,
+        default=None,
+        partitions=settings.partitions,
+        schema=faust.Schema(key_serializer="raw", value_serializer="client_state"),
+    )
+    dead_letters = app.topic(
+        settings.topic_dead_letters, key_serializer="raw", value_serializer="raw"
+    )
+    subtotals_topic = app.topic(
+        settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
+    )
+    latency = runtime.metrics.latency
+
+    @app.agent(source, name="clients")
+    async def process(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            msg = event.message
+            key = event.key if isinstance(event.key, bytes) else None
+            stored = clients.get(key) if key is not None else None
+            handled = runtime.processor.handle(msg.topic, msg.partition, key, event.value, stored)
+            if handled.store is not None:
+                clients[key] = handled.store
+                if msg.timestamp:
+                    latency.observe(max(0.0, time.time() - msg.timestamp))
+            elif handled.rejection is not None:
+                record = runtime.dead_letter(
+                    msg.topic, msg.partition, msg.offset, key, event.value, handled
+                )
+                await dead_letters.send(key=key, value=record)
+            runtime.after_message(msg.topic, msg.partition, msg.offset, handled)
+
+    def owned_input_partitions() -> set[int]:
+        return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in input_topics}
+
+    @clients.on_recover
+    async def rebuild_ledger() -> None:
+        partitions = owned_input_partitions()
+        started = time.monotonic()
+        runtime.rebuild(clients.items(), partitions)
+        log.info(
+            "ledger rebuilt for partitions %s in %.2f s", sorted(partitions),
+            time.monotonic() - started,
+        )  # fmt: skip
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        runtime.revoke({tp.partition for tp in revoked if tp.topic in input_topics})
+
+    async def publish(everything: bool = False) -> None:
+        if not runtime.recovered:
+            return
+        for key, value in runtime.subtotal_messages(everything):
+            await subtotals_topic.send(key=key, value=value)
+
+    @app.timer(interval=0.1)
+    async def publish_changed_subtotals() -> None:
+        await publish()
+
+    @app.timer(interval=settings.republish_interval_seconds)
+    async def republish_all_subtotals() -> None:
+        await publish(everything=True)
+
+    def state_of(partition: int, client_id: str) -> Any:
+        stored = clients.get(client_id.encode())
+        return None if stored is None else stored.state
+
+    @app.timer(interval=settings.clock_interval_seconds)
+    async def clock() -> None:
+        if runtime.recovered and not runtime.tick_clock(state_of):
+            runtime.rebuild(clients.items(), owned_input_partitions())
+        _update_lag(app, runtime)
+
+
+def _update_lag(app: faust.App, runtime: Runtime) -> None:
+    for (topic, partition), position in runtime.positions.items():
+        tp = faust.types.TP(topic, partition)
+        try:
+            highwater = app.consumer.highwater(tp)
+        except Exception:  # the consumer may be rebalancing; try again at the next tick
+            continue
+        if highwater is not None:
+            runtime.metrics.lag.labels(topic, str(partition)).set(max(0, highwater - position))
+
+
+def _wire_aggregator(app: faust.App, settings: Settings, runtime: Runtime) -> None:
+    source = app.topic(
+        settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
+    )
+    latest = app.Table(
+        SUBTOTALS_TABLE,
+        default=None,
+        partitions=1,
+        schema=faust.Schema(key_serializer="raw", value_serializer="raw"),
+    )
+    counts = app.topic(settings.topic_counts, key_serializer="raw", value_serializer="raw")
+
+    async def publish_counts(force: bool = False) -> None:
+        values = [v for v in latest.values() if v is not None]
+        for key, value in runtime.counts_messages(values, force):
+            await counts.send(key=key, value=value)
+
+    @app.agent(source, name="aggregator")
+    async def aggregate(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            latest[event.key] = event.value
+            await publish_counts()
+
+    def owns_aggregator() -> bool:
+        return any(tp.topic == settings.topic_subtotals for tp in app.assignor.assigned_actives())
+
+    @latest.on_recover
+    async def republish_counts() -> None:
+        runtime.aggregator_owned = owns_aggregator()
+        if runtime.aggregator_owned:
+            await publish_counts(force=True)
+        else:
+            runtime.metrics.forget_regions()
+            runtime.published.clear()
+
+    @app.timer(interval=settings.clock_interval_seconds)
+    async def refresh_day() -> None:
+        # the day of counting is in every row: publish again when it moves
+        if runtime.aggregator_owned:
+            await publish_counts()
+
+    @app.task
+    async def follow_counts() -> None:
+        await app.counts_view.run()  # type: ignore[attr-defined]

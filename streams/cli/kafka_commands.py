@@ -1,0 +1,143 @@
+"""Commands that talk to Kafka: the local broker, topics, the worker, produce and report."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from ..formats import FORMATS, Format, render
+from .offline import expand
+
+
+@click.group()
+def broker() -> None:
+    """A local single-node Apache Kafka broker (KRaft) on 127.0.0.1, for development and tests."""
+
+
+@broker.command("start")
+@click.option("--port", type=int, default=9092, show_default=True)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+def broker_start(port: int, data_dir: Path | None) -> None:
+    """Start the broker in the background (idempotent) and wait until it answers."""
+    from .. import broker as local
+
+    local.start(port=port, data_dir=data_dir)
+    st = local.status(data_dir, port)
+    click.echo(
+        f"Kafka {st.version} running on {st.bootstrap_servers} (pid {st.pid}, log {st.log_path})"
+    )
+
+
+@broker.command("stop")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+def broker_stop(data_dir: Path | None) -> None:
+    """Stop the broker cleanly."""
+    from .. import broker as local
+
+    local.stop(data_dir)
+    click.echo("broker stopped")
+
+
+@broker.command("status")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+def broker_status(data_dir: Path | None) -> None:
+    """Say whether the broker runs; exit 1 when it does not."""
+    from .. import broker as local
+
+    st = local.status(data_dir)
+    state = "running" if st.running else "stopped"
+    click.echo(
+        f"Kafka {st.version}: {state} on {st.bootstrap_servers} (pid {st.pid}, log {st.log_path})"
+    )
+    sys.exit(0 if st.running else 1)
+
+
+@broker.command("fetch")
+def broker_fetch() -> None:
+    """Resolve the broker jars with Maven into the cache (no start)."""
+    from .. import broker as local
+
+    click.echo(local.ensure_jars())
+
+
+@click.group()
+def topics() -> None:
+    """The processor's topics."""
+
+
+@topics.command("create")
+def topics_create() -> None:
+    """Create every topic (idempotent): inputs, changelogs, subtotals, counts, dead letters."""
+    from ..settings import Settings
+    from ..topics import create_topics
+
+    for spec, created in asyncio.run(create_topics(Settings())):
+        state = "created" if created else "exists "
+        click.echo(f"{state}  {spec.name:<45} partitions={spec.partitions:<3} {spec.purpose}")
+
+
+@click.command()
+@click.option(
+    "--web-port", type=int, default=None, help="HTTP port (default TRANSPARANTIE_WEB_PORT)."
+)
+@click.option("--loglevel", "-l", default=None, help="Log level (default TRANSPARANTIE_LOG_LEVEL).")
+def worker(web_port: int | None, loglevel: str | None) -> None:
+    """Run one Faust worker (join the consumer group; serve /counts, /metrics, /readyz)."""
+    from ..app import create_app
+    from ..settings import Settings
+
+    overrides = {"web_port": web_port} if web_port is not None else {}
+    settings = Settings(**overrides)
+    app = create_app(settings)
+    level = loglevel or settings.log_level
+    sys.argv = [sys.argv[0], "worker", "--loglevel", level, "--web-port", str(settings.web_port),
+                "--web-host", settings.web_host]  # fmt: skip
+    app.main()
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--rate", type=float, default=None, help="At most this many events per second.")
+@click.option("--progress/--no-progress", default=None)
+def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) -> None:
+    """Publish the events of Avro files (as written by `generate`) to their input topics."""
+    from tqdm import tqdm
+
+    from ..produce import messages, publish
+    from ..replay import count_records
+    from ..settings import Settings
+
+    settings = Settings()
+    paths = expand(files)
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(total=count_records(paths), unit=" events", disable=not show, file=sys.stderr)
+    sent = asyncio.run(publish(messages(paths, settings), settings, rate, bar))
+    bar.close()
+    click.echo(f"published {sent} events", err=True)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--timeout", type=float, default=30.0, show_default=True)
+def report(fmt: Format, timeout: float) -> None:
+    """The publication table as it stands in the counts topic."""
+    from ..clock import day_of_counting
+    from ..countsview import CountsView
+    from ..reference import load_regions
+    from ..settings import Settings
+
+    settings = Settings()
+    view = CountsView(settings, load_regions())
+    asyncio.run(view.read_once(timeout))
+    click.echo(
+        render(view.rows(day_of_counting(settings.as_of, settings.as_of_file)), fmt), nl=False
+    )
+
+
+def register(group: click.Group) -> None:
+    """Add the Kafka commands to the CLI group."""
+    for command in (broker, topics, worker, produce, report):
+        group.add_command(command)

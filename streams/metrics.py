@@ -1,0 +1,117 @@
+"""Prometheus metrics of a worker (names and meaning: docs/metrics.md). No client ids in labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from .domain import Cell, Column, RegionCounts
+
+_LABELS_OF_COLUMN: Mapping[Column, tuple[str, str]] = {
+    Column.GEMEENTE_MET_PROFIEL: ("gemeente", "ja"),
+    Column.GEMEENTE_ZONDER_PROFIEL: ("gemeente", "nee"),
+    Column.UWV_MET_PROFIEL: ("uwv", "ja"),
+    Column.UWV_ZONDER_PROFIEL: ("uwv", "nee"),
+}
+
+# Event-to-update latency: sub-second is the target, so most buckets sit below 1 s;
+# the long tail (recovery, catch-up after an outage) still lands in a bucket up to 10 min.
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 15.0, 60.0, 600.0)
+
+
+class Metrics:
+    """All metrics of one worker, in one registry (Faust's sensors are added to it too)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.clients = Gauge(
+            "transparantie_clients",
+            "Counted clients per cell, from one input partition owned by this worker.",
+            ["regio", "client_type", "profiel", "partition"], registry=r,
+        )  # fmt: skip
+        self.beschut = Gauge(
+            "transparantie_beschut_wsw",
+            "Clients meeting conditions 1-3 who lack only the tick (beschut werkend in de WSW).",
+            ["regio", "partition"], registry=r,
+        )  # fmt: skip
+        self.region_clients = Gauge(
+            "transparantie_region_clients",
+            "Counted clients per cell summed over all partitions (exported by the aggregator owner).",
+            ["regio", "client_type", "profiel"], registry=r,
+        )  # fmt: skip
+        self.region_coverage = Gauge(
+            "transparantie_region_profile_coverage_ratio",
+            "Share of counted clients with a profile, per region and client type.",
+            ["regio", "client_type"], registry=r,
+        )  # fmt: skip
+        self.events = Counter(
+            "transparantie_events", "Input events by outcome.", ["topic", "outcome"], registry=r
+        )
+        self.dead_letters = Counter(
+            "transparantie_dead_letters",
+            "Messages sent to the dead-letter topic.", ["topic", "error_class"], registry=r,
+        )  # fmt: skip
+        self.unknown_gemeente = Counter(
+            "transparantie_unknown_gemeente_events",
+            "Applied registrations with a null or unknown gemeentecode.", ["topic"], registry=r,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "transparantie_event_to_update_seconds",
+            "From an input message's timestamp to its effect in this worker's subtotals.",
+            buckets=LATENCY_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.last_applied = Gauge(
+            "transparantie_last_applied_event_timestamp_seconds",
+            "Unix time at which this worker last applied an event.", registry=r,
+        )  # fmt: skip
+        self.lag = Gauge(
+            "transparantie_consumer_lag_messages",
+            "End offset minus position, per owned input partition.", ["topic", "partition"], registry=r,
+        )  # fmt: skip
+        self.ready = Gauge(
+            "transparantie_ready",
+            "1 when state recovery is done and counts are correct.",
+            registry=r,
+        )
+
+    def set_partition_cells(self, partition: int, cells: Mapping[Cell, int]) -> None:
+        """Export one partition's subtotals (every cell given, zeros included)."""
+        p = str(partition)
+        for (regio, column), count in cells.items():
+            if column is Column.BESCHUT_WSW:
+                self.beschut.labels(regio, p).set(count)
+            else:
+                client_type, profiel = _LABELS_OF_COLUMN[column]
+                self.clients.labels(regio, client_type, profiel, p).set(count)
+
+    def forget_partitions(self, partitions: Iterable[int]) -> None:
+        """Remove every series derived from partitions this worker no longer owns."""
+        gone = {str(p) for p in partitions}
+        for gauge in (self.clients, self.beschut):
+            for labels in list(gauge._metrics):
+                if labels[-1] in gone:
+                    gauge.remove(*labels)
+        for labels in list(self.lag._metrics):
+            if labels[-1] in gone:
+                self.lag.remove(*labels)
+
+    def set_region_rows(self, rows: Iterable[RegionCounts]) -> None:
+        """Export the aggregated table (owner of the aggregator only)."""
+        for row in rows:
+            for column, (client_type, profiel) in _LABELS_OF_COLUMN.items():
+                self.region_clients.labels(row.regio_code, client_type, profiel).set(
+                    getattr(row, column.value)
+                )
+            for client_type, met, zonder in (
+                ("uwv", row.uwv_met_profiel, row.uwv_zonder_profiel),
+                ("gemeente", row.gemeente_met_profiel, row.gemeente_zonder_profiel),
+            ):
+                coverage = met / (met + zonder) if met + zonder else 0.0
+                self.region_coverage.labels(row.regio_code, client_type).set(coverage)
+
+    def forget_regions(self) -> None:
+        """Remove the aggregated series (this worker no longer owns the aggregator)."""
+        self.region_clients.clear()
+        self.region_coverage.clear()

@@ -1,0 +1,66 @@
+"""Publish the events of Avro container files to their input topics, keyed by client_id."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .codecs import AvroCodec
+from .replay import read_records
+from .settings import Settings
+
+
+def messages(paths: Iterable[Path], settings: Settings) -> Iterator[tuple[str, bytes, bytes]]:
+    """(topic, key, value) for every record of the files, in file order."""
+    codecs: dict[str, AvroCodec] = {}
+    for path in paths:
+        for name, record in read_records(path):
+            codec = codecs.get(name) or codecs.setdefault(name, AvroCodec(name, settings.framing))
+            yield (
+                settings.topic_for_schema(name),
+                record["client_id"].encode(),
+                codec.encode(record),
+            )
+
+
+async def publish(
+    items: Iterable[tuple[str, bytes, bytes]],
+    settings: Settings,
+    rate: float | None = None,
+    progress: Any = None,
+) -> int:
+    """Send every message (at most `rate` per second when given); return how many were sent."""
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        acks="all",
+        linger_ms=20,
+        max_batch_size=256 * 1024,
+        enable_idempotence=True,
+    )
+    await producer.start()
+    sent = 0
+    started = time.monotonic()
+    pending: list[asyncio.Future[Any]] = []
+    try:
+        for topic, key, value in items:
+            pending.append(await producer.send(topic, value=value, key=key))
+            sent += 1
+            if progress is not None:
+                progress.update(1)
+            if len(pending) >= 10_000:
+                await asyncio.gather(*pending)
+                pending.clear()
+            if rate:
+                ahead = sent / rate - (time.monotonic() - started)
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+        await asyncio.gather(*pending)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent

@@ -1,0 +1,137 @@
+"""The worker's in-memory runtime: ledger, publishing bookkeeping, readiness. No Faust imports."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from . import subtotals
+from .clock import day_of_counting
+from .codecs import AvroCodec
+from .domain import RegionCounts, Regions
+from .ledger import Ledger
+from .metrics import Metrics
+from .processor import Handled, Processor
+from .settings import Settings
+from .statecodec import StoredClient
+
+
+class Runtime:
+    """State that lives beside the Faust app in one worker process."""
+
+    def __init__(self, settings: Settings, regions: Regions, metrics: Metrics) -> None:
+        self.settings = settings
+        self.regions = regions
+        self.metrics = metrics
+        self.ledger = Ledger(regions, self.today())
+        self.processor = Processor(settings.event_topics(), self.ledger, settings.framing)
+        self.dirty: set[int] = set()
+        self.positions: dict[tuple[str, int], int] = {}
+        self.recovered = False
+        self.aggregator_owned = False
+        self.published: dict[str, RegionCounts] = {}
+        self.counts_codec = AvroCodec("RegionCounts", settings.framing)
+        self.dead_letter_codec = AvroCodec("DeadLetter", settings.framing)
+        self.last_republish = 0.0
+
+    def today(self) -> date:
+        """The day of counting now."""
+        return day_of_counting(self.settings.as_of, self.settings.as_of_file)
+
+    # --- client side -------------------------------------------------------------------
+    def after_message(self, topic: str, partition: int, offset: int, handled: Handled) -> None:
+        """Bookkeeping after one input message: position, dirty partition, metrics."""
+        self.positions[(topic, partition)] = offset + 1
+        self.metrics.events.labels(topic, handled.outcome).inc()
+        if handled.store is not None:
+            self.dirty.add(partition)
+            self.metrics.last_applied.set(time.time())
+            if handled.unknown_gemeente:
+                self.metrics.unknown_gemeente.labels(topic).inc()
+        elif handled.rejection is not None:
+            self.metrics.dead_letters.labels(topic, handled.rejection.value).inc()
+
+    def dead_letter(
+        self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
+        handled: Handled,
+    ) -> bytes:  # fmt: skip
+        """The DeadLetter record for a rejected message, encoded."""
+        assert handled.rejection is not None and handled.reason is not None
+        return self.dead_letter_codec.encode(
+            {
+                "source_topic": topic,
+                "partition": partition,
+                "offset": offset,
+                "key": key,
+                "value": value,
+                "error_class": handled.rejection.value,
+                "reason": handled.reason,
+                "dead_lettered_at": int(time.time() * 1000),
+            }  # fmt: skip
+        )
+
+    def rebuild(self, clients: Iterable[tuple[bytes, StoredClient]], partitions: set[int]) -> None:
+        """Recompute the ledger for the owned partitions from the client table."""
+        per_partition: dict[int, list[tuple[str, Any]]] = {p: [] for p in partitions}
+        for key, stored in clients:
+            if stored is not None and stored.partition in per_partition:
+                per_partition[stored.partition].append((key.decode(), stored.state))
+        self.ledger.day = self.today()
+        lost = set(self.ledger.partitions) - partitions
+        for p in lost:
+            self.ledger.drop(p)
+        self.metrics.forget_partitions(lost)
+        for p, items in per_partition.items():
+            self.ledger.rebuild(p, items)
+        self.dirty = set(partitions)
+        self.recovered = True
+        self.metrics.ready.set(1)
+
+    def revoke(self, partitions: set[int]) -> None:
+        """Forget partitions this worker lost; not ready until recovery completes."""
+        for p in partitions:
+            self.ledger.drop(p)
+            self.dirty.discard(p)
+        self.positions = {tp: o for tp, o in self.positions.items() if tp[1] not in partitions}
+        self.metrics.forget_partitions(partitions)
+        self.recovered = False
+        self.metrics.ready.set(0)
+
+    def tick_clock(self, state_of: Callable[[int, str], Any]) -> bool:
+        """Re-evaluate clients whose start or end date has come; False when a rebuild is needed."""
+        day = self.today()
+        if day > self.ledger.day:
+            self.ledger.advance(day, state_of)
+            self.dirty.update(self.ledger.partitions)  # as_of moved: republish every partition
+        return day >= self.ledger.day
+
+    def subtotal_messages(self, everything: bool = False) -> list[tuple[bytes, bytes]]:
+        """(key, value) subtotal messages for dirty partitions (or all owned ones)."""
+        partitions = (
+            set(self.ledger.partitions) if everything else self.dirty & set(self.ledger.partitions)
+        )
+        self.dirty.clear()
+        messages = []
+        for p in sorted(partitions):
+            cells = self.ledger.partitions[p].cells
+            self.metrics.set_partition_cells(p, cells)  # cells that fell to 0 stay, as 0
+            body = subtotals.encode(p, cells, self.regions, self.ledger.day)
+            messages.append((str(p).encode(), body))
+        return messages
+
+    # --- aggregator side ---------------------------------------------------------------
+    def counts_messages(
+        self, latest: Iterable[bytes], force: bool = False
+    ) -> list[tuple[bytes, bytes]]:
+        """RegionCounts messages for the rows that changed since the last publication."""
+        rows = subtotals.rows((subtotals.decode(v)[1] for v in latest), self.regions, self.today())
+        self.metrics.set_region_rows(rows)
+        out = []
+        for row in rows:
+            if force or self.published.get(row.regio_code) != row:
+                self.published[row.regio_code] = row
+                out.append((row.regio_code.encode(), self.counts_codec.encode(asdict(row))))
+        return out

@@ -1,0 +1,58 @@
+"""Settings from the environment (prefix TRANSPARANTIE_), with defaults for the local broker."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; see README "Settings" for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="TRANSPARANTIE_", frozen=True, extra="ignore")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    app_id: str = "transparantie"
+    topic_registrations: str = "transparantie.client-registrations"
+    topic_indications: str = "transparantie.indications"
+    topic_memberships: str = "transparantie.register-memberships"
+    topic_profile_edits: str = "transparantie.profile-edits"
+    topic_subtotals: str = "transparantie.region-subtotals"
+    topic_counts: str = "transparantie.region-counts"
+    topic_dead_letters: str = "transparantie.dead-letters"
+    partitions: int = 4
+    replication_factor: int = 1
+    data_dir: Path = Path(".cache/worker")
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    store: Literal["rocksdb", "memory"] = "rocksdb"
+    as_of: date | None = None
+    as_of_file: Path | None = (
+        None  # a file holding YYYY-MM-DD, read at every clock tick (demos, tests)
+    )
+    framing: Literal["plain", "confluent"] = "plain"
+    republish_interval_seconds: float = 10.0
+    clock_interval_seconds: float = 1.0
+    explain_enabled: bool = False
+    explain_token: SecretStr | None = None
+    log_level: str = "info"
+
+    def event_topics(self) -> dict[str, str]:
+        """Input topic name -> the event schema its messages are written with."""
+        return {
+            self.topic_registrations: "ClientRegistration",
+            self.topic_indications: "Indication",
+            self.topic_memberships: "RegisterMembership",
+            self.topic_profile_edits: "ProfileEdit",
+        }
+
+    def topic_for_schema(self, schema_name: str) -> str:
+        """The input topic that carries events of one schema."""
+        for topic, name in self.event_topics().items():
+            if name == schema_name:
+                return topic
+        raise KeyError(f"no input topic carries {schema_name}")

@@ -1,0 +1,50 @@
+"""Messages between the client agents and the region aggregator: absolute subtotals per partition."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from .domain import Cell, Column, RegionCounts, Regions, publication_table
+from .domain.regions import ONBEKEND
+
+
+def all_region_codes(regions: Regions) -> tuple[str, ...]:
+    """Every region a subtotal message covers: the 35 regions and ONBEKEND."""
+    return (*regions.codes_in_order, ONBEKEND)
+
+
+def encode(partition: int, cells: Mapping[Cell, int], regions: Regions, as_of: date) -> bytes:
+    """One message with the absolute counts of every region (zeros too) of one partition."""
+    body: dict[str, dict[str, int]] = {code: {} for code in all_region_codes(regions)}
+    for (regio, column), count in cells.items():
+        if count:
+            body.setdefault(regio, {})[column.value] = count
+    message = {"partition": partition, "as_of": as_of.isoformat(), "cells": body}
+    return json.dumps(message, separators=(",", ":")).encode()
+
+
+def decode(raw: bytes) -> tuple[int, Counter[Cell]]:
+    """The partition and its cells from one subtotal message."""
+    message: dict[str, Any] = json.loads(raw)
+    cells: Counter[Cell] = Counter()
+    for regio, columns in message["cells"].items():
+        for column, count in columns.items():
+            cells[(regio, Column(column))] = int(count)
+    return int(message["partition"]), cells
+
+
+def combine(latest: Iterable[Mapping[Cell, int]]) -> Counter[Cell]:
+    """Sum the latest subtotals of every partition."""
+    total: Counter[Cell] = Counter()
+    for cells in latest:
+        total.update(cells)
+    return total
+
+
+def rows(latest: Iterable[Mapping[Cell, int]], regions: Regions, as_of: date) -> list[RegionCounts]:
+    """The publication table from the latest subtotals of every partition."""
+    return publication_table(combine(latest), regions, as_of)

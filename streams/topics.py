@@ -1,0 +1,68 @@
+"""Every topic the processor uses, created explicitly (nothing relies on auto-creation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .settings import Settings
+
+CLIENTS_TABLE = "clients"
+SUBTOTALS_TABLE = "region-subtotals"
+FOREVER = "-1"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """Name, partitions and configuration of one topic."""
+
+    name: str
+    partitions: int
+    config: dict[str, str] = field(default_factory=dict)
+    purpose: str = ""
+
+
+def changelog_topic(settings: Settings, table: str) -> str:
+    """The name Faust gives the changelog topic of a table."""
+    return f"{settings.app_id}-{table}-changelog"
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """All topics: inputs (co-partitioned), changelogs, subtotals, counts and dead letters."""
+    n = settings.partitions
+    keep = {"retention.ms": FOREVER}
+    compact = {"cleanup.policy": "compact"}
+    return [
+        *(
+            TopicSpec(topic, n, keep, f"input: {schema} events keyed by client_id")
+            for topic, schema in settings.event_topics().items()
+        ),
+        TopicSpec(changelog_topic(settings, CLIENTS_TABLE), n, compact, "client state changelog"),
+        TopicSpec(settings.topic_subtotals, 1, compact, "absolute subtotals per input partition"),
+        TopicSpec(changelog_topic(settings, SUBTOTALS_TABLE), 1, compact, "aggregator changelog"),
+        TopicSpec(settings.topic_counts, 1, compact, "RegionCounts per region and NL (output)"),
+        TopicSpec(settings.topic_dead_letters, 1, keep, "DeadLetter records (bad input)"),
+    ]
+
+
+async def create_topics(settings: Settings) -> list[tuple[TopicSpec, bool]]:
+    """Create missing topics; return each spec with True when it was created now."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        specs = topic_specs(settings)
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            await admin.create_topics(
+                [
+                    NewTopic(
+                        s.name, s.partitions, settings.replication_factor, topic_configs=s.config
+                    )
+                    for s in missing
+                ]
+            )
+        return [(s, s in missing) for s in specs]
+    finally:
+        await admin.close()
