@@ -1,0 +1,48 @@
+"""End to end on the real broker: a generated population, produced, counted live, exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .live import Worker, cli, converged, load_expected, stack_env, wait_until
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+AS_OF = "2026-11-29"
+
+
+@pytest.fixture(scope="module")
+def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("population")
+    cli({}, "generate", "--clients", "3000", "--seed", "7", "--out", str(out), "--as-of", AS_OF,
+        "--no-progress")  # fmt: skip
+    return out
+
+
+def test_counts_endpoint_and_counts_topic_converge_to_the_generators_expected_table(
+    kafka_broker: str, population: Path, tmp_path: Path
+) -> None:
+    env = stack_env(kafka_broker, "e2e", tmp_path, TRANSPARANTIE_AS_OF=AS_OF)
+    cli(env, "topics", "create")
+    worker = Worker(env, tmp_path / "worker.log").start()
+    try:
+        worker.wait_ready()
+        cli(env, "produce", str(population), "--no-progress")
+        expected = load_expected(population)
+        wait_until(lambda: converged(worker, expected), 120, "/counts to equal expected.json")
+        from_topic = json.loads(cli(env, "report", "--format", "json"))
+        assert from_topic == expected
+        region = worker.counts()[0]
+        assert region == expected[0]
+    finally:
+        worker.stop()
+
+
+def test_topics_create_is_idempotent(kafka_broker: str, tmp_path: Path) -> None:
+    env = stack_env(kafka_broker, "idem", tmp_path)
+    first = cli(env, "topics", "create")
+    second = cli(env, "topics", "create")
+    assert "created" in first
+    assert "created" not in second and second.count("exists") == first.count("created")
