@@ -1,0 +1,33 @@
+# One command per habit. `make run` and `make test` are the README's two commands.
+PYTHON ?= python3
+PIP_INSTALL = $(PYTHON) -m pip install -q --disable-pip-version-check --root-user-action=ignore
+DEMO_CLIENTS ?= 50000
+
+.PHONY: install run test test-unit test-integration lint bench bench-live chaos check-deploy clean
+
+install:  ## Python package and dev tools, broker jars
+	$(PIP_INSTALL) -e '.[dev]'
+	bash .ci/install-broker
+
+run: install  ## broker + topics + one worker + demo population; prints the URLs
+	$(PYTHON) -m streams demo --clients $(DEMO_CLIENTS)
+
+test:  ## the whole suite: unit, real-broker integration, ops checks
+	$(PYTHON) -m pytest -q
+
+test-unit:
+	$(PYTHON) -m pytest -q tests/unit
+
+test-integration:
+	$(PYTHON) -m pytest -q tests/integration
+
+lint:
+	ruff check streams tests bench
+	ruff format --check streams tests bench
+	mypy streams
+
+bench:  ## core benchmarks: apply+classify, decode+apply+classify
+	$(PYTHON) -m bench.core
+
+clean:
+	rm -rf .cache/worker .cache/demo .cache/test-broker
