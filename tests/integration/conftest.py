@@ -21,7 +21,9 @@ def broker_port() -> int:
 
 def broker_dir() -> Path:
     """Return the data dir of the session test broker (.cache/test-broker at the project root)."""
-    return broker.project_root() / ".cache" / "test-broker"
+    port = broker_port()
+    suffix = "" if port == DEFAULT_TEST_PORT else f"-{port}"
+    return broker.project_root() / ".cache" / f"test-broker{suffix}"
 
 
 @pytest.fixture(scope="session")
