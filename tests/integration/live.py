@@ -66,11 +66,13 @@ def wait_until(probe: Callable[[], T | None], timeout: float, what: str, every: 
     last: Any = None
     while time.monotonic() < deadline:
         try:
-            last = probe()
-        except (OSError, urllib.error.URLError, ValueError) as exc:
+            result = probe()
+        except (OSError, ValueError) as exc:  # not up yet, or an answer that is not JSON yet
             last = exc
-        if last:
-            return last  # type: ignore[no-any-return]
+        else:
+            if result:
+                return result
+            last = result
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {last!r}"[:3000])
 
@@ -157,3 +159,19 @@ def load_expected(population: Path) -> list[dict[str, Any]]:
 def converged(worker: Worker, expected: list[dict[str, Any]]) -> bool:
     """True when the worker's /counts equals the expected table exactly."""
     return bool(worker.alive() and worker.counts() == expected)
+
+
+def write_events(directory: Path, events: list[Any]) -> Path:
+    """Write domain events to one Avro container file per schema; return the directory."""
+    import fastavro
+
+    from streams.codecs import event_to_record, parsed_schema, schema_name_of
+
+    directory.mkdir(parents=True, exist_ok=True)
+    by_schema: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_schema.setdefault(schema_name_of(event), []).append(event_to_record(event))
+    for name, records in by_schema.items():
+        with (directory / f"{name}.avro").open("wb") as f:
+            fastavro.writer(f, parsed_schema(name), records)
+    return directory
