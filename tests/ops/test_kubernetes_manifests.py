@@ -20,7 +20,12 @@ from typing import Any
 import pytest
 import yaml
 
-kubernetes_validate = pytest.importorskip("kubernetes_validate")
+try:
+    import kubernetes_validate
+except ImportError:  # pragma: no cover - depends on the machine
+    if os.environ.get("CI"):
+        raise  # CI must have it: .ci/install-ops-tools installs it
+    pytest.skip("kubernetes-validate not installed", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 KUSTOMIZE_DIR = ROOT / "deploy/kubernetes"
