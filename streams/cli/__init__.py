@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import demo, kafka_commands, offline
+from . import demo, kafka_commands, offline, reliability
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,6 +15,7 @@ def cli() -> None:
 
 offline.register(cli)
 kafka_commands.register(cli)
+reliability.register(cli)
 cli.add_command(demo.demo)
 
 

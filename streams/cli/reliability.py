@@ -1,0 +1,162 @@
+"""Commands for bad input and drift: `dead-letters list|replay` and `reconcile`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from .offline import DATE
+
+LIST_FORMATS = ("table", "json")
+
+
+def _fail(exc: BaseException) -> None:
+    """Report an operational error (broker, topic, timeout) and exit 2 (1 means drift)."""
+    click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+    sys.exit(2)
+
+
+@click.group("dead-letters")
+def dead_letters() -> None:
+    """The dead-letter topic: rejected input, with reason, source and the raw bytes."""
+
+
+@dead_letters.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the last N.")
+@click.option(
+    "--format", "fmt", type=click.Choice(LIST_FORMATS), default="table", show_default=True
+)
+def dead_letters_list(limit: int | None, fmt: str) -> None:
+    """Show the dead letters: offset, source topic/partition/offset, error class, reason, time
+    and the sizes of key and value. The raw bytes hold client ids and are never shown."""
+    from ..deadletters import read_dead_letters, render_list
+    from ..settings import Settings
+
+    try:
+        letters = asyncio.run(read_dead_letters(Settings()))
+    except Exception as exc:  # operational: no broker, no topic
+        _fail(exc)
+    if limit is not None:
+        letters = letters[-limit:]
+    click.echo(render_list([d.info() for d in letters], fmt), nl=False)
+
+
+@dead_letters.command("replay")
+@click.option(
+    "--since-offset", type=click.IntRange(min=0), default=0, show_default=True,
+    help="First dead-letter offset to replay (see `list`).",
+)  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Only say what would be replayed.")
+def dead_letters_replay(since_offset: int, dry_run: bool) -> None:
+    """Send each dead letter's raw key and value back to its source topic and partition.
+
+    Do this after the cause is fixed (producer, schema, reference data or the processor).
+    Replays from --since-offset up to the end of the dead-letter topic as it is when the replay
+    starts. A message that is still bad is dead-lettered again at a new offset; it is not
+    replayed again by this run, and `--since-offset` (printed at the end) skips it next time.
+    Events that were applied are no-ops when they arrive twice.
+    """
+    from ..deadletters import render_replay, replay
+    from ..settings import Settings
+
+    try:
+        report = asyncio.run(replay(Settings(), since_offset, dry_run))
+    except Exception as exc:
+        _fail(exc)
+    click.echo(render_replay(report), nl=False)
+
+
+@click.command()
+@click.option("--as-of", type=DATE, help="Day of counting; default as the worker (AS_OF or today).")
+@click.option(
+    "--format", "fmt", type=click.Choice(LIST_FORMATS), default="table", show_default=True
+)
+@click.option(
+    "--settle", type=float, default=10.0, show_default=True,
+    help="Retry a differing comparison for up to this many seconds (updates in flight).",
+)  # fmt: skip
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Counts topic read.")
+@click.option("--metrics-port", type=int, default=None, help="Run forever; serve /metrics here.")
+@click.option("--metrics-host", default="0.0.0.0", show_default=True)
+@click.option(
+    "--interval", type=float, default=3600.0, show_default=True,
+    help="Seconds between runs with --metrics-port.",
+)  # fmt: skip
+def reconcile(
+    as_of: datetime | None,
+    fmt: str,
+    settle: float,
+    timeout: float,
+    metrics_port: int | None,
+    metrics_host: str,
+    interval: float,
+) -> None:
+    """Recompute the table from the whole event log and compare it with the counts topic.
+
+    Prints the differing cells (region, column, expected = recomputed, actual = counts topic).
+    Exit code 0: equal; 1: drift; 2: could not run (broker, topics, timeout).
+    With --metrics-port it runs every --interval seconds until stopped and serves
+    transparantie_reconcile_differences and transparantie_reconcile_last_run_timestamp_seconds.
+    """
+    from ..clock import day_of_counting
+    from ..reconcile import reconcile as run
+    from ..reconcile import render
+    from ..reference import load_regions
+    from ..settings import Settings
+
+    settings = Settings()
+    regions = load_regions()
+
+    def day() -> date:
+        return as_of.date() if as_of else day_of_counting(settings.as_of, settings.as_of_file)
+
+    def once() -> Any:
+        return asyncio.run(run(settings, regions, day(), settle, timeout))
+
+    if metrics_port is None:
+        try:
+            result = once()
+        except Exception as exc:
+            _fail(exc)
+        click.echo(render(result, fmt), nl=False)
+        sys.exit(1 if result.drift else 0)
+
+    from prometheus_client import CollectorRegistry, Gauge, start_http_server
+
+    registry = CollectorRegistry()
+    found = Gauge(
+        "transparantie_reconcile_differences",
+        "Cells that differed between the counts topic and a full recomputation at the last run.",
+        registry=registry,
+    )
+    last_run = Gauge(
+        "transparantie_reconcile_last_run_timestamp_seconds",
+        "Unix time of the last completed reconcile run.",
+        registry=registry,
+    )
+    start_http_server(metrics_port, metrics_host, registry=registry)
+    click.echo(
+        f"serving reconcile metrics on http://{metrics_host}:{metrics_port}/metrics", err=True
+    )
+    while True:
+        began = time.monotonic()
+        try:
+            result = once()
+        except Exception as exc:  # keep running; ReconcileNotRun alerts when runs keep failing
+            click.echo(f"reconcile run failed: {type(exc).__name__}: {exc}", err=True)
+        else:
+            found.set(len(result.differences))
+            last_run.set(time.time())
+            click.echo(render(result, fmt), nl=False)
+        time.sleep(max(0.0, interval - (time.monotonic() - began)))
+
+
+def register(group: click.Group) -> None:
+    """Add the reliability commands to the CLI group."""
+    group.add_command(dead_letters)
+    group.add_command(reconcile)
