@@ -34,9 +34,11 @@ from .domain.regions import ONBEKEND
 from .domain.table import Cell, Column, RegionCounts, publication_table
 from .reference import load_regions
 
-#: "null" is chosen by measurement: see the module's tests' notes and the commit message.
+#: Measured on 300,000 clients (2.35M events), CPU seconds: null writes in 51 s and reads in
+#: 18 s (178 MB); deflate writes in 61 s and reads in 19 s (106 MB). Null is faster both ways.
 CODEC = "null"
-CHUNK_CLIENTS = 25_000
+CHUNK_CLIENTS = 25_000  # clients per shuffled window of each file
+PROGRESS_STEP = 1_000
 EXPECTED_FILE = "expected.json"
 MANIFEST_FILE = "manifest.json"
 
@@ -92,6 +94,15 @@ class GenerationSummary:
     details: Mapping[str, int]
     expected: tuple[RegionCounts, ...]
     seconds: float
+
+    def __str__(self) -> str:
+        nederland = self.expected[-1]
+        return (
+            f"{self.clients} clients (seed {self.seed}, as of {self.as_of}), "
+            f"{sum(self.event_counts.values())} events of which "
+            f"{sum(self.duplicates.values())} duplicates, {nederland.totaal} counted, "
+            f"{nederland.beschut_wsw} beschut wsw, in {self.seconds:.1f} s"
+        )
 
     def manifest(self) -> dict[str, Any]:
         """The content of manifest.json (deterministic: no timings, no paths)."""
@@ -392,13 +403,13 @@ class _Client:
 Fate = Callable[[_Client, Column | None], str | None]
 
 
-def _owner_and_profiel(c: _Client, column: Column | None) -> tuple[str, bool]:
-    assert column is not None
+def _owner_and_profiel(column: Column | None) -> tuple[str, bool]:
+    assert column is not None, "a counted fate needs its column"
     return COLUMN_FACTS[column]
 
 
 def counted(c: _Client, column: Column | None) -> str | None:
-    owner, profiel = _owner_and_profiel(c, column)
+    owner, profiel = _owner_and_profiel(column)
     region = c.registration(INGESCHREVEN)
     c.indication(owner, "open")
     if c.rng.random() < 0.15:
@@ -409,7 +420,7 @@ def counted(c: _Client, column: Column | None) -> str | None:
 
 
 def counted_uwv_and_gemeente_open(c: _Client, column: Column | None) -> str | None:
-    owner, profiel = _owner_and_profiel(c, column)
+    owner, profiel = _owner_and_profiel(column)
     assert owner == UWV
     region = c.registration(INGESCHREVEN)
     c.indication(UWV, "open")
@@ -420,7 +431,7 @@ def counted_uwv_and_gemeente_open(c: _Client, column: Column | None) -> str | No
 
 
 def counted_ending_after_as_of(c: _Client, column: Column | None) -> str | None:
-    owner, profiel = _owner_and_profiel(c, column)
+    owner, profiel = _owner_and_profiel(column)
     region = c.registration(INGESCHREVEN)
     c.indication(owner, "open_until_later")
     c.membership(c.rng.choice(("open", "open_until_later")))
@@ -429,7 +440,7 @@ def counted_ending_after_as_of(c: _Client, column: Column | None) -> str | None:
 
 
 def counted_on_boundary_dates(c: _Client, column: Column | None) -> str | None:
-    owner, profiel = _owner_and_profiel(c, column)
+    owner, profiel = _owner_and_profiel(column)
     region = c.registration(INGESCHREVEN)
     boundary = ("open_from_as_of", "open_until_the_day_after")
     c.indication(owner, c.rng.choice(boundary))
@@ -439,7 +450,7 @@ def counted_on_boundary_dates(c: _Client, column: Column | None) -> str | None:
 
 
 def counted_besides_inactive(c: _Client, column: Column | None) -> str | None:
-    owner, profiel = _owner_and_profiel(c, column)
+    owner, profiel = _owner_and_profiel(column)
     region = c.registration(INGESCHREVEN)
     c.indication(owner, "open")
     other = GEMEENTE if owner == UWV else UWV
@@ -453,7 +464,7 @@ def counted_besides_inactive(c: _Client, column: Column | None) -> str | None:
 
 
 def counted_after_erasure(c: _Client, column: Column | None) -> str | None:
-    owner, profiel = _owner_and_profiel(c, column)
+    owner, profiel = _owner_and_profiel(column)
     erased_at = c.begin_erasure()
     old_indication = c.facts_before_erasure(column)
     c.end_erasure(erased_at)
@@ -630,9 +641,10 @@ def generate(
                 subtotals[(region, column)] += 1
             if i % CHUNK_CLIENTS == 0:
                 population.flush(writers)
-                bar.update(CHUNK_CLIENTS)
+            if i % PROGRESS_STEP == 0:
+                bar.update(PROGRESS_STEP)
         population.flush(writers)
-        bar.update(clients % CHUNK_CLIENTS)
+        bar.update(clients % PROGRESS_STEP)
         for writer in writers.values():
             writer.flush()
     expected = tuple(publication_table(subtotals, load_regions(), as_of))
