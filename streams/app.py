@@ -72,6 +72,14 @@ def create_app(settings: Settings | None = None) -> faust.App:
     return app
 
 
+def _serialize_table(table: Any, key: str, value: str) -> None:
+    # Faust derives a table's serializers from key_type/value_type (json unless a Record);
+    # the changelog topic decodes with the `schema` given to the table, while the store and
+    # the changelog producer read these attributes: set both, before the store is first used.
+    table.key_serializer = key
+    table.value_serializer = value
+
+
 def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
     input_topics = list(settings.event_topics())
     source = app.topic(*input_topics, key_serializer="raw", value_serializer="raw")
@@ -79,8 +87,10 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
         CLIENTS_TABLE,
         default=None,
         partitions=settings.partitions,
-        schema=faust.Schema(key_serializer="raw", value_serializer="client_state"),
+        key_type=bytes,
+        schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="client_state"),
     )
+    _serialize_table(clients, key="raw", value="client_state")
     dead_letters = app.topic(
         settings.topic_dead_letters, key_serializer="raw", value_serializer="raw"
     )
@@ -168,8 +178,11 @@ def _wire_aggregator(app: faust.App, settings: Settings, runtime: Runtime) -> No
         SUBTOTALS_TABLE,
         default=None,
         partitions=1,
-        schema=faust.Schema(key_serializer="raw", value_serializer="raw"),
+        key_type=bytes,
+        value_type=bytes,
+        schema=faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"),
     )
+    _serialize_table(latest, key="raw", value="raw")
     counts = app.topic(settings.topic_counts, key_serializer="raw", value_serializer="raw")
 
     async def publish_counts(force: bool = False) -> None:
