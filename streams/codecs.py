@@ -78,8 +78,15 @@ def reader_schema(name: str) -> Any:
 class AvroCodec:
     """Schemaless Avro for one schema, optionally in the Confluent wire format."""
 
-    def __init__(self, name: str, framing: Framing = "plain", schema_id: int | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        framing: Framing = "plain",
+        schema_id: int | None = None,
+        canonical_only: bool = True,
+    ) -> None:
         self.name = name
+        self.canonical_only = canonical_only
         self.framing = framing
         self.schema_id = schema_id if schema_id is not None else DEFAULT_SCHEMA_IDS[name]
         self._write_schema = parsed_schema(name)
@@ -115,6 +122,11 @@ class AvroCodec:
             raise DecodeError(f"{len(data) - buf.tell()} trailing bytes after a {self.name} record")
         if not isinstance(record, dict):
             raise DecodeError(f"not a {self.name} record")
+        if self.canonical_only and self.encode(record) != data:
+            # fastavro reads a negative enum or union index Python-style (-1 = the last
+            # symbol), so corrupt bytes could decode as VERWIJDERD: accept only the one
+            # canonical encoding of the record.
+            raise DecodeError(f"not the canonical Avro encoding of a {self.name} record")
         return record
 
 
