@@ -7,7 +7,7 @@ import io
 import json
 import struct
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -33,6 +33,7 @@ DEFAULT_SCHEMA_IDS: Mapping[str, int] = {
     name: i + 1 for i, name in enumerate(EVENT_SCHEMA_NAMES + OUTPUT_SCHEMA_NAMES)
 }
 MAX_MESSAGE_BYTES = 1_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAGIC = 0
 
 
@@ -170,10 +171,19 @@ _FROM_RECORD: Mapping[str, Callable[[Mapping[str, Any]], Event]] = {
 }
 
 
+def _as_millis(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    # container files carry their writer schema's logical type, so fastavro hands out an
+    # aware datetime there even with our reader schema; versions are epoch millis everywhere
+    occurred = record.get("occurred_at")
+    if isinstance(occurred, datetime):
+        return {**record, "occurred_at": (occurred - _EPOCH) // timedelta(milliseconds=1)}
+    return record
+
+
 def event_from_record(name: str, record: Mapping[str, Any]) -> Event:
     """Turn a decoded record of event schema `name` into a domain event."""
     try:
-        return _FROM_RECORD[name](record)
+        return _FROM_RECORD[name](_as_millis(record))
     except KeyError as exc:
         raise DecodeError(f"{name} record lacks field {exc}") from exc
     except ValueError as exc:

@@ -388,3 +388,17 @@ def test_corrupted_messages_never_raise_anything_but_a_decode_error(event, frami
         position = data.draw(st.integers(0, len(message) - 1))
         message[position] = data.draw(st.integers(0, 255))
     decode_or_decode_error((schema_name_of(event), framing), bytes(message))
+
+
+def test_events_read_from_container_files_carry_occurred_at_as_epoch_millis(tmp_path):
+    import fastavro
+
+    from streams.codecs import parsed_schema
+    from streams.replay import read_events, read_records
+
+    event = registration(event_id="e")
+    path = tmp_path / "ClientRegistration.avro"
+    with path.open("wb") as f:
+        fastavro.writer(f, parsed_schema("ClientRegistration"), [event_to_record(event)])
+    (read,) = read_events(read_records(path), Counter())
+    assert read == event and isinstance(read.occurred_at, int)
