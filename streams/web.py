@@ -9,9 +9,11 @@ import faust
 from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
 
+from . import explain
 from .metrics import Metrics
 from .runtime import Runtime
 from .settings import Settings
+from .topics import CLIENTS_TABLE
 
 
 def is_ready(app: faust.App, runtime: Runtime) -> bool:
@@ -56,6 +58,21 @@ def register_views(app: faust.App, settings: Settings, runtime: Runtime, metrics
             "counts_view_caught_up": view.caught_up.is_set(),
         }
         return self.json(body, status=200 if ready else 503)
+
+    explain.check_settings(settings)  # enabled without a token: refuse to start
+    inputs = set(settings.event_topics())
+    get = explain.table_getter(
+        app.tables[CLIENTS_TABLE],
+        lambda: {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in inputs},
+        settings.partitions, lambda: runtime.recovered,
+    )  # fmt: skip
+
+    @app.page("/explain/{client_id}")
+    async def explain_client(self: web.View, request: web.Request, client_id: str) -> web.Response:
+        auth = request.headers.get("Authorization")
+        status, body = explain.explain(client_id, auth, get, settings, runtime.regions)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return self.json(body, status=status, headers=headers)
 
     page = resources.files("streams").joinpath("web_static").joinpath("index.html")
 
