@@ -13,6 +13,8 @@ import click
 from .offline import DATE
 
 LIST_FORMATS = ("table", "json")
+#: The port the reconcile job serves its metrics on (deploy/prometheus scrapes reconcile:9091).
+DEFAULT_METRICS_PORT = 9091
 
 
 def _fail(exc: BaseException) -> None:
@@ -82,6 +84,10 @@ def dead_letters_replay(since_offset: int, dry_run: bool) -> None:
 )  # fmt: skip
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Counts topic read.")
 @click.option("--metrics-port", type=int, default=None, help="Run forever; serve /metrics here.")
+@click.option(
+    "--metrics", "metrics_default", is_flag=True,
+    help=f"Same as --metrics-port {DEFAULT_METRICS_PORT}.",
+)  # fmt: skip
 @click.option("--metrics-host", default="0.0.0.0", show_default=True)
 @click.option(
     "--interval", type=float, default=3600.0, show_default=True,
@@ -93,6 +99,7 @@ def reconcile(
     settle: float,
     timeout: float,
     metrics_port: int | None,
+    metrics_default: bool,
     metrics_host: str,
     interval: float,
 ) -> None:
@@ -100,7 +107,7 @@ def reconcile(
 
     Prints the differing cells (region, column, expected = recomputed, actual = counts topic).
     Exit code 0: equal; 1: drift; 2: could not run (broker, topics, timeout).
-    With --metrics-port it runs every --interval seconds until stopped and serves
+    With --metrics-port (or --metrics) it runs every --interval seconds until stopped and serves
     transparantie_reconcile_differences and transparantie_reconcile_last_run_timestamp_seconds.
     """
     from ..clock import day_of_counting
@@ -111,6 +118,8 @@ def reconcile(
 
     settings = Settings()
     regions = load_regions()
+    if metrics_default and metrics_port is None:
+        metrics_port = DEFAULT_METRICS_PORT
 
     def day() -> date:
         return as_of.date() if as_of else day_of_counting(settings.as_of, settings.as_of_file)
