@@ -211,12 +211,14 @@ class ReplayReport:
     last_offset: int | None
     next_since_offset: int  # replay from here next time: never re-reads this run's re-rejects
     dry_run: bool
-    skipped: int = 0  # dead letters with neither key nor value: nothing to send
+    skipped: int = 0  # dead letters without a value: nothing worth sending
 
 
 def replayable(letter: DeadLetter) -> bool:
-    """A message needs a key or a value (Kafka clients refuse to send neither)."""
-    return letter.key is not None or letter.value is not None
+    """Only a dead letter with a value can be accepted when sent again: one without is a
+    tombstone (never an event) or a message too large to keep whole (replay it from its
+    source topic, partition and offset)."""
+    return letter.value is not None
 
 
 def plan(letters: Iterable[DeadLetter], since_offset: int, dry_run: bool = True) -> ReplayReport:
@@ -277,7 +279,10 @@ def render_replay(report: ReplayReport) -> str:
     ]
     lines += [f"  {n:>8}  {topic}" for topic, n in sorted(report.by_topic.items())]
     if report.skipped:
-        lines.append(f"  skipped {report.skipped} with neither key nor value (nothing to send)")
+        lines.append(
+            f"  skipped {report.skipped} without a value (a tombstone, or too large to keep:"
+            " see the source topic, partition and offset in `list`)"
+        )
     if not report.dry_run:
         lines.append(
             "Messages that are still bad are dead-lettered again at new offsets; to replay only "

@@ -6,7 +6,8 @@ Indication that ends before it starts, an event keyed by another client than its
 after them the valid events of one new, counted client. Each bad message must land in the
 dead-letter topic with its reason, source and exact raw bytes; the new client must be
 counted; nothing else may change. `dead-letters list` shows them without personal data, and
-`dead-letters replay` sends them back: still bad, they come back exactly once each.
+`dead-letters replay` sends them back: still bad, they come back exactly once each. Last, a
+message too large to keep whole is dead-lettered with its source but without its bytes.
 """
 
 from __future__ import annotations
@@ -57,12 +58,16 @@ def settings_of(env: dict[str, str]) -> Settings:
         os.environ.update(saved)
 
 
-def send(bootstrap: str, messages: list[tuple[str, bytes | None, bytes]]) -> list[tuple[int, int]]:
+def send(
+    bootstrap: str, messages: list[tuple[str, bytes | None, bytes]], max_request: int = 2**20
+) -> list[tuple[int, int]]:
     """Send (topic, key, value) in order; return (partition, offset) of each."""
     from aiokafka import AIOKafkaProducer
 
     async def run() -> list[tuple[int, int]]:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", max_request_size=max_request
+        )
         await producer.start()
         try:
             out = []
@@ -219,6 +224,23 @@ def test_bad_input_is_dead_lettered_whole_and_replayable(
         )
         assert converged(worker, after)  # nothing else changed
         assert len(dead_letters(settings)) == 10  # and nothing more came back
+
+        # a message too large to keep whole in a dead letter: its source is kept, not its bytes,
+        # and the agent does not crash on it (it did: the record exceeded the request size)
+        huge = b"\x01" * 1_000_200
+        (big_at,) = send(kafka_broker, [(registrations, NEW.encode(), huge)], max_request=2**21)
+        send(kafka_broker, [(registrations, NEW.encode(), b"\x01\x02")])
+        tail = wait_until(
+            lambda: (found := dead_letters(settings)) and len(found) >= 12 and found[10:],
+            30, "the oversized message and the one after it to be dead-lettered",
+        )  # fmt: skip
+        big = next(d for d in tail if d.source_offset == big_at[1])
+        assert (big.source_partition, big.key, big.value) == (big_at[0], NEW.encode(), None)
+        assert "too large to keep" in big.reason
+        assert "skipped 1 without a value" in cli(
+            env, "dead-letters", "replay", "--since-offset", "10", "--dry-run"
+        )
+        assert "Restarting dead" not in worker.log_path.read_text(errors="replace")
     finally:
         worker.stop()
 

@@ -11,8 +11,10 @@ from streams.codecs import AvroCodec, event_to_record
 from streams.deadletters import DeadLetter, RawMessage, decode_dead_letter, plan, render_list
 from streams.domain import (
     ClientRegistration,
+    Column,
     Indication,
     IndicationOwner,
+    RegionCounts,
     RegisterMembership,
     RegistrationStatus,
 )
@@ -26,9 +28,7 @@ REGIONS = load_regions()
 SETTINGS = Settings()
 
 
-def table(**cells: dict[str, int]) -> list:  # type: ignore[type-arg]
-    from streams.domain import Column
-
+def table(**cells: dict[str, int]) -> list[RegionCounts]:
     rows = {code: region_row(code, REGIONS.name_of(code), {}, DAY) for code in ("AM01", "NL")}
     for code, values in cells.items():
         rows[code] = region_row(
@@ -142,8 +142,8 @@ def test_dead_letters_round_trip_and_list_without_the_bytes() -> None:
     assert info["dead_lettered_at"].endswith("+00:00")
 
 
-def test_replay_plan_skips_empty_messages_and_says_where_to_go_on() -> None:
-    report = plan([letter(3), letter(4, key=None, value=None), letter(5)], since_offset=3)
+def test_replay_plan_skips_dead_letters_without_a_value_and_says_where_to_go_on() -> None:
+    report = plan([letter(3), letter(4, value=None), letter(5)], since_offset=3)
     assert (report.replayed, report.skipped, report.first_offset, report.last_offset) == (
         2, 1, 3, 5,
     )  # fmt: skip
@@ -151,3 +151,24 @@ def test_replay_plan_skips_empty_messages_and_says_where_to_go_on() -> None:
     assert report.by_topic == {"t.registrations": 2}
     empty = plan([], since_offset=9)
     assert (empty.replayed, empty.next_since_offset) == (0, 9)
+
+
+def test_a_dead_letter_of_an_oversized_message_keeps_its_source_but_not_its_bytes() -> None:
+    from streams.metrics import Metrics
+    from streams.processor import Handled, Rejection
+    from streams.runtime import MAX_DEAD_LETTER_RAW_BYTES, Runtime
+
+    runtime = Runtime(SETTINGS, REGIONS, Metrics())
+    handled = Handled("dead_lettered", rejection=Rejection.DECODE_ERROR, reason="too big")
+    codec = AvroCodec("DeadLetter")
+    big = b"\x01" * (MAX_DEAD_LETTER_RAW_BYTES + 1)
+    record = runtime.dead_letter("t", 2, 99, b"K1", big, handled)
+    assert len(record) < 1000
+    kept = decode_dead_letter(codec, message("dlq", None, record))
+    assert (kept.source_topic, kept.source_partition, kept.source_offset) == ("t", 2, 99)
+    assert kept.key == b"K1" and kept.value is None
+    assert kept.reason.startswith("too big (raw message of") and "at the source" in kept.reason
+    small = decode_dead_letter(
+        codec, message("dlq", None, runtime.dead_letter("t", 2, 99, b"K1", b"x", handled))
+    )
+    assert (small.value, small.reason) == (b"x", "too big")
