@@ -13,7 +13,7 @@ from . import statecodec
 from .countsview import CountsView
 from .metrics import Metrics
 from .reference import load_regions
-from .runtime import Runtime
+from .runtime import Runtime, tune_gc
 from .settings import Settings
 from .topics import CLIENTS_TABLE, SUBTOTALS_TABLE
 
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
         producer_acks=-1,
         producer_linger=0.005,
     )
+    tune_gc()
     metrics = Metrics()
     runtime = Runtime(settings, load_regions(), metrics)
     app.runtime = runtime  # type: ignore[attr-defined]

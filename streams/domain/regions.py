@@ -26,7 +26,10 @@ class Regions:
         """The region code of a municipality, or ONBEKEND when it is null or unknown."""
         if gemeentecode is None:
             return ONBEKEND
-        return self.region_of_gemeente.get(gemeentecode.strip().upper(), ONBEKEND)
+        found = self.region_of_gemeente.get(gemeentecode)
+        if found is None:  # tolerate case and surrounding spaces: " gm0363" is Amsterdam
+            found = self.region_of_gemeente.get(gemeentecode.strip().upper(), ONBEKEND)
+        return found
 
     def name_of(self, regio_code: str) -> str:
         """The display name of a region code, including ONBEKEND and NL."""

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from .events import (
-    ClientRegistration,
     Event,
     Indication,
     IndicationOwner,
+    ProfileEdit,
     ProfilePart,
     RegisterMembership,
     RegistrationStatus,
     Version,
 )
+
+_NOTHING: Mapping[str, Any] = MappingProxyType({})  # shared, read-only: states copy on write
 
 
 class Outcome(Enum):
@@ -27,8 +30,7 @@ class Outcome(Enum):
     STALE = "stale"  # a newer version of the entity (or a later erasure) is known
 
 
-@dataclass(frozen=True, slots=True)
-class Registration:
+class Registration(NamedTuple):
     """The current inschrijving (registration) of the client."""
 
     version: Version
@@ -36,8 +38,7 @@ class Registration:
     gemeentecode: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class IndicationFact:
+class IndicationFact(NamedTuple):
     """The current state of one indicering (indication)."""
 
     version: Version
@@ -47,8 +48,7 @@ class IndicationFact:
     retracted: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Membership:
+class Membership(NamedTuple):
     """The current doelgroepregister membership of the client."""
 
     version: Version
@@ -58,22 +58,20 @@ class Membership:
     banenafspraak: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileFact:
+class ProfileFact(NamedTuple):
     """Whether one profile part (or one taaksoortvraag) is filled; the values are not kept."""
 
     version: Version
     filled: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ClientState:
+class ClientState(NamedTuple):
     """Everything the counting definition needs to know about one client."""
 
     registration: Registration | None = None
-    indications: Mapping[str, IndicationFact] = field(default_factory=dict)
+    indications: Mapping[str, IndicationFact] = _NOTHING  # by indication_id
     membership: Membership | None = None
-    profile: Mapping[str, ProfileFact] = field(default_factory=dict)
+    profile: Mapping[str, ProfileFact] = _NOTHING  # by profile_key(part, question)
     erased_at: Version | None = None  # tombstone: events at or before this version are stale
 
     def is_empty(self) -> bool:
@@ -87,17 +85,19 @@ class ClientState:
 
 
 EMPTY = ClientState()
+_VERWIJDERD = RegistrationStatus.VERWIJDERD
+_APPLIED, _DUPLICATE, _STALE = Outcome.APPLIED, Outcome.DUPLICATE, Outcome.STALE
 
 
 def profile_key(part: ProfilePart, question: int | None) -> str:
     """The entity key of a profile part: the part name, plus the question for taaksoortvragen."""
-    return part.value if question is None else f"{part.value}:{question}"
+    if question is None:
+        return _PART_NAMES[part]
+    return _QUESTION_KEYS.get(question) or f"{part.value}:{question}"
 
 
-def _compare(current: Version | None, new: Version) -> Outcome:
-    if current is None or new > current:
-        return Outcome.APPLIED
-    return Outcome.DUPLICATE if new == current else Outcome.STALE
+_PART_NAMES = {part: part.value for part in ProfilePart}
+_QUESTION_KEYS = {q: f"{ProfilePart.TAAKSOORTVRAAG.value}:{q}" for q in range(1, 21)}
 
 
 def fold(state: ClientState | None, event: Event) -> tuple[ClientState, Outcome]:
@@ -105,54 +105,46 @@ def fold(state: ClientState | None, event: Event) -> tuple[ClientState, Outcome]
     state = state or EMPTY
     version = (event.occurred_at, event.event_id)
     if state.erased_at is not None and version <= state.erased_at:
-        return state, Outcome.DUPLICATE if version == state.erased_at else Outcome.STALE
-    if isinstance(event, ClientRegistration):
-        if event.status is RegistrationStatus.VERWIJDERD:
-            return erase(state, version), Outcome.APPLIED
-        current = state.registration
-        outcome = _compare(current.version if current else None, version)
-        if outcome is Outcome.APPLIED:
-            new = Registration(version, event.status, event.gemeentecode)
-            return ClientState(
-                new, state.indications, state.membership, state.profile, state.erased_at
-            ), outcome
-        return state, outcome
+        return state, _DUPLICATE if version == state.erased_at else _STALE
+    if isinstance(event, ProfileEdit):  # the most frequent event first
+        key = profile_key(event.part, event.question)
+        part = state.profile.get(key)
+        if part is not None and version <= part.version:
+            return state, _DUPLICATE if version == part.version else _STALE
+        profile = {**state.profile, key: ProfileFact(version, bool(event.values))}
+        registration, indications, membership, _, erased_at = state
+        return ClientState(registration, indications, membership, profile, erased_at), _APPLIED
     if isinstance(event, Indication):
         known = state.indications.get(event.indication_id)
-        outcome = _compare(known.version if known else None, version)
-        if outcome is Outcome.APPLIED:
-            fact = IndicationFact(
-                version, event.owner, event.start_date, event.end_date, event.retracted
-            )
-            indications = {**state.indications, event.indication_id: fact}
-            return ClientState(
-                state.registration, indications, state.membership, state.profile, state.erased_at
-            ), outcome
-        return state, outcome
+        if known is not None and version <= known.version:
+            return state, _DUPLICATE if version == known.version else _STALE
+        fact = IndicationFact(
+            version, event.owner, event.start_date, event.end_date, event.retracted
+        )
+        indications = {**state.indications, event.indication_id: fact}
+        registration, _, membership, profile, erased_at = state
+        return ClientState(registration, indications, membership, profile, erased_at), _APPLIED
     if isinstance(event, RegisterMembership):
         member = state.membership
-        outcome = _compare(member.version if member else None, version)
-        if outcome is Outcome.APPLIED:
-            new_member = Membership(
-                version,
-                event.start_date,
-                event.end_date,
-                event.beschut_werkend_wsw,
-                event.banenafspraak,
-            )
-            return ClientState(
-                state.registration, state.indications, new_member, state.profile, state.erased_at
-            ), outcome
-        return state, outcome
-    key = profile_key(event.part, event.question)
-    part = state.profile.get(key)
-    outcome = _compare(part.version if part else None, version)
-    if outcome is Outcome.APPLIED:
-        profile = {**state.profile, key: ProfileFact(version, bool(event.values))}
-        return ClientState(
-            state.registration, state.indications, state.membership, profile, state.erased_at
-        ), outcome
-    return state, outcome
+        if member is not None and version <= member.version:
+            return state, _DUPLICATE if version == member.version else _STALE
+        new_member = Membership(
+            version,
+            event.start_date,
+            event.end_date,
+            event.beschut_werkend_wsw,
+            event.banenafspraak,
+        )
+        registration, indications, _, profile, erased_at = state
+        return ClientState(registration, indications, new_member, profile, erased_at), _APPLIED
+    if event.status is _VERWIJDERD:
+        return erase(state, version), _APPLIED
+    current = state.registration
+    if current is not None and version <= current.version:
+        return state, _DUPLICATE if version == current.version else _STALE
+    new = Registration(version, event.status, event.gemeentecode)
+    _, indications, membership, profile, erased_at = state
+    return ClientState(new, indications, membership, profile, erased_at), _APPLIED
 
 
 def apply(state: ClientState | None, event: Event) -> ClientState:

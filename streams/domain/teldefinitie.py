@@ -13,9 +13,9 @@ People beschut werkend in de WSW meet 1-3 but never get the tick: not counted, s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import NamedTuple
 
 from .events import IndicationOwner, ProfilePart, RegistrationStatus
 from .regions import ONBEKEND, Regions
@@ -41,6 +41,13 @@ class ClientType(Enum):
 #: Decision 1: a client with both a UWV and a municipal indication open counts once, as UWV.
 CLIENT_TYPE_PRIORITY: tuple[ClientType, ...] = (ClientType.UWV, ClientType.GEMEENTE)
 
+_INGESCHREVEN = RegistrationStatus.INGESCHREVEN
+_TAAKSOORT = ProfilePart.TAAKSOORTVRAAG.value
+_CLIENT_TYPE_OF_OWNER = {
+    IndicationOwner.UWV: ClientType.UWV,
+    IndicationOwner.GEMEENTE: ClientType.GEMEENTE,
+}
+
 #: The profile parts that must be filled for "profiel ja" (besides one taaksoortvraag).
 REQUIRED_PROFILE_PARTS: tuple[str, ...] = (
     ProfilePart.AFFINITEITEN.value,
@@ -48,15 +55,14 @@ REQUIRED_PROFILE_PARTS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Classification:
+class Classification(NamedTuple):
     """Whether and where a client counts on one day, and why not if not."""
 
     counted: bool
     reason: NotCounted | None
     regio: str
     client_type: ClientType | None
-    profiel: bool
+    profiel: bool  # only worked out for counted clients (False otherwise)
     beschut_wsw: bool  # meets 1-3, lacks only the tick, and is beschut werkend in de WSW
 
 
@@ -66,9 +72,9 @@ def is_open(start: date | None, end: date | None, day: date) -> bool:
 
 
 def open_client_types(state: ClientState, day: date) -> set[ClientType]:
-    """The owners of the client's indications that are open on the day (retracted ones don't exist)."""
+    """The owners of the client's indications open on the day (retracted ones don't exist)."""
     return {
-        ClientType.UWV if fact.owner is IndicationOwner.UWV else ClientType.GEMEENTE
+        _CLIENT_TYPE_OF_OWNER[fact.owner]
         for fact in state.indications.values()
         if not fact.retracted and is_open(fact.start_date, fact.end_date, day)
     }
@@ -76,37 +82,42 @@ def open_client_types(state: ClientState, day: date) -> set[ClientType]:
 
 def has_profile(state: ClientState) -> bool:
     """Profiel ja: affiniteiten, beroepssectoren and at least one taaksoortvraag are filled."""
-    filled = {key for key, part in state.profile.items() if part.filled}
-    has_taaksoort = any(key.startswith(ProfilePart.TAAKSOORTVRAAG.value) for key in filled)
-    return has_taaksoort and all(part in filled for part in REQUIRED_PROFILE_PARTS)
+    profile = state.profile
+    if not any(key.startswith(_TAAKSOORT) and part.filled for key, part in profile.items()):
+        return False
+    return all(key in profile and profile[key].filled for key in REQUIRED_PROFILE_PARTS)
+
+
+def counted_client_type(state: ClientState, day: date) -> ClientType | None:
+    """UWV when an open UWV indication exists, else GEMEENTE when a municipal one is open."""
+    found = None
+    for fact in state.indications.values():
+        if not fact.retracted and is_open(fact.start_date, fact.end_date, day):
+            found = _CLIENT_TYPE_OF_OWNER[fact.owner]
+            if found is CLIENT_TYPE_PRIORITY[0]:
+                break
+    return found
 
 
 def classify(state: ClientState, day: date, regions: Regions) -> Classification:
     """Apply the teldefinitie to one client on one day."""
     registration = state.registration
     regio = regions.region_of(registration.gemeentecode) if registration else ONBEKEND
-    profiel = has_profile(state)
-
-    def not_counted(reason: NotCounted, client_type: ClientType | None = None) -> Classification:
-        beschut = (
-            reason is NotCounted.GEEN_VINKJE_BANENAFSPRAAK
-            and state.membership is not None
-            and state.membership.beschut_werkend_wsw
+    if registration is None or registration.status is not _INGESCHREVEN:
+        return Classification(False, NotCounted.NIET_INGESCHREVEN, regio, None, False, False)
+    client_type = counted_client_type(state, day)
+    if client_type is None:
+        return Classification(
+            False, NotCounted.GEEN_OPEN_DIENSTVERLENING, regio, None, False, False
         )
-        return Classification(False, reason, regio, client_type, profiel, beschut)
-
-    if registration is None or registration.status is not RegistrationStatus.INGESCHREVEN:
-        return not_counted(NotCounted.NIET_INGESCHREVEN)
-    open_types = open_client_types(state, day)
-    if not open_types:
-        return not_counted(NotCounted.GEEN_OPEN_DIENSTVERLENING)
-    client_type = next(t for t in CLIENT_TYPE_PRIORITY if t in open_types)
     member = state.membership
     if member is None or not is_open(member.start_date, member.end_date, day):
-        return not_counted(NotCounted.NIET_IN_DOELGROEPREGISTER, client_type)
+        reason = NotCounted.NIET_IN_DOELGROEPREGISTER
+        return Classification(False, reason, regio, client_type, False, False)
     if not member.banenafspraak:
-        return not_counted(NotCounted.GEEN_VINKJE_BANENAFSPRAAK, client_type)
-    return Classification(True, None, regio, client_type, profiel, False)
+        reason = NotCounted.GEEN_VINKJE_BANENAFSPRAAK
+        return Classification(False, reason, regio, client_type, False, member.beschut_werkend_wsw)
+    return Classification(True, None, regio, client_type, has_profile(state), False)
 
 
 def next_change(state: ClientState, day: date) -> date | None:
