@@ -53,7 +53,9 @@ def main() -> None:
     regions = load_regions()
     events = load_events(args.clients, args.seed)
     codecs = {name: AvroCodec(name) for name in {schema_name_of(e) for e in events}}
-    messages = [(schema_name_of(e), codecs[schema_name_of(e)].encode(event_to_record(e))) for e in events]
+    messages = [
+        (schema_name_of(e), codecs[schema_name_of(e)].encode(event_to_record(e))) for e in events
+    ]
     decoders = {name: EventDecoder(name) for name in codecs}
     tune_gc()  # as the worker does
 
@@ -79,7 +81,9 @@ def main() -> None:
             decoders[name](data)
         return len(messages)
 
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
     print(f"population: {args.clients} clients, {len(events)} events (seed {args.seed})")
     for label, work in (
         ("apply+classify", apply_and_classify),
@@ -87,7 +91,9 @@ def main() -> None:
         ("decode only (canonical check included)", decode_only),
     ):
         seconds, done = best_of(args.runs, work)
-        print(f"{label:<42} {done / seconds:>12,.0f} events/s  ({seconds:.2f} s best of {args.runs})")
+        print(
+            f"{label:<42} {done / seconds:>12,.0f} events/s  ({seconds:.2f} s best of {args.runs})"
+        )
 
 
 if __name__ == "__main__":

@@ -193,7 +193,7 @@ def event_from_record(name: str, record: Mapping[str, Any]) -> Event:
 def event_to_record(event: Event) -> dict[str, Any]:
     """Turn a domain event into a record for its schema (enums as symbols)."""
     record: dict[str, Any] = {}
-    for name in event.__slots__:  # type: ignore[union-attr]
+    for name in event.__slots__:
         value = getattr(event, name)
         if isinstance(value, RegistrationStatus | IndicationOwner | ProfilePart):
             value = value.value

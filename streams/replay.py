@@ -40,7 +40,8 @@ class ReplayResult:
 def schema_name_of_file(path: Path) -> str:
     """The event schema a container file was written with (its short record name)."""
     with path.open("rb") as f:
-        name = str(fastavro.reader(f).writer_schema["name"]).rsplit(".", 1)[-1]
+        writer_schema: Any = fastavro.reader(f).writer_schema
+        name = str(writer_schema.get("name", "")).rsplit(".", 1)[-1]
     if name not in EVENT_SCHEMA_NAMES:
         raise DecodeError(
             f"{path} holds {name} records, not one of {', '.join(EVENT_SCHEMA_NAMES)}"
@@ -53,6 +54,7 @@ def read_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     name = schema_name_of_file(path)
     with path.open("rb") as f:
         for record in fastavro.reader(f, reader_schema=reader_schema(name)):
+            assert isinstance(record, dict)
             yield name, record
 
 

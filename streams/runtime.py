@@ -80,7 +80,7 @@ class Runtime:
                 "error_class": handled.rejection.value,
                 "reason": reason,
                 "dead_lettered_at": int(time.time() * 1000),
-            }  # fmt: skip
+            }
         )
 
     def rebuild(self, clients: Iterable[tuple[bytes, StoredClient]], partitions: set[int]) -> None:

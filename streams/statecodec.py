@@ -50,7 +50,7 @@ def to_json(stored: StoredClient) -> dict[str, Any]:
             _day(mem.end_date),
             mem.beschut_werkend_wsw,
             mem.banenafspraak,
-        ],  # fmt: skip
+        ],
         "f": {k: [*f.version, f.filled] for k, f in s.profile.items()},
         "e": None if s.erased_at is None else list(s.erased_at),
     }

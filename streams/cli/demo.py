@@ -22,7 +22,9 @@ def _ready(url: str) -> bool:
 
 
 @click.command()
-@click.option("--clients", type=int, default=50_000, show_default=True, help="Demo population size.")
+@click.option(
+    "--clients", type=int, default=50_000, show_default=True, help="Demo population size."
+)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--web-port", type=int, default=6066, show_default=True)
 def demo(clients: int, seed: int, web_port: int) -> None:

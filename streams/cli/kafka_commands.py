@@ -89,8 +89,7 @@ def worker(web_port: int | None, loglevel: str | None) -> None:
     from ..app import create_app
     from ..settings import Settings
 
-    overrides = {"web_port": web_port} if web_port is not None else {}
-    settings = Settings(**overrides)
+    settings = Settings() if web_port is None else Settings(web_port=web_port)
     app = create_app(settings)
     level = loglevel or settings.log_level
     sys.argv = [sys.argv[0], "worker", "--loglevel", level, "--web-port", str(settings.web_port),

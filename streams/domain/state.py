@@ -112,8 +112,8 @@ def fold(state: ClientState | None, event: Event) -> tuple[ClientState, Outcome]
         if part is not None and version <= part.version:
             return state, _DUPLICATE if version == part.version else _STALE
         profile = {**state.profile, key: ProfileFact(version, bool(event.values))}
-        registration, indications, membership, _, erased_at = state
-        return ClientState(registration, indications, membership, profile, erased_at), _APPLIED
+        r, i, m, _, e = state
+        return ClientState(r, i, m, profile, e), _APPLIED
     if isinstance(event, Indication):
         known = state.indications.get(event.indication_id)
         if known is not None and version <= known.version:
@@ -122,8 +122,8 @@ def fold(state: ClientState | None, event: Event) -> tuple[ClientState, Outcome]
             version, event.owner, event.start_date, event.end_date, event.retracted
         )
         indications = {**state.indications, event.indication_id: fact}
-        registration, _, membership, profile, erased_at = state
-        return ClientState(registration, indications, membership, profile, erased_at), _APPLIED
+        r, _, m, p, e = state
+        return ClientState(r, indications, m, p, e), _APPLIED
     if isinstance(event, RegisterMembership):
         member = state.membership
         if member is not None and version <= member.version:
@@ -135,16 +135,16 @@ def fold(state: ClientState | None, event: Event) -> tuple[ClientState, Outcome]
             event.beschut_werkend_wsw,
             event.banenafspraak,
         )
-        registration, indications, _, profile, erased_at = state
-        return ClientState(registration, indications, new_member, profile, erased_at), _APPLIED
+        r, i, _, p, e = state
+        return ClientState(r, i, new_member, p, e), _APPLIED
     if event.status is _VERWIJDERD:
         return erase(state, version), _APPLIED
     current = state.registration
     if current is not None and version <= current.version:
         return state, _DUPLICATE if version == current.version else _STALE
     new = Registration(version, event.status, event.gemeentecode)
-    _, indications, membership, profile, erased_at = state
-    return ClientState(new, indications, membership, profile, erased_at), _APPLIED
+    _, i, m, p, e = state
+    return ClientState(new, i, m, p, e), _APPLIED
 
 
 def apply(state: ClientState | None, event: Event) -> ClientState:

@@ -25,10 +25,15 @@ AT = 1_764_000_000_000
 def client(client_id: str, gemeente: str, start: date, end: date | None) -> list[object]:
     """A client who counts exactly while its UWV indication is open."""
     return [
-        ClientRegistration(client_id, f"{client_id}-r", AT, RegistrationStatus.INGESCHREVEN, gemeente),
-        Indication(client_id, f"{client_id}-i", AT, "i1", IndicationOwner.UWV, "WAJONG", start, end),
-        RegisterMembership(client_id, f"{client_id}-m", AT, "WAJONG", date(2020, 1, 1), None,
-                           False, True),  # fmt: skip
+        ClientRegistration(
+            client_id, f"{client_id}-r", AT, RegistrationStatus.INGESCHREVEN, gemeente
+        ),
+        Indication(
+            client_id, f"{client_id}-i", AT, "i1", IndicationOwner.UWV, "WAJONG", start, end
+        ),
+        RegisterMembership(
+            client_id, f"{client_id}-m", AT, "WAJONG", date(2020, 1, 1), None, False, True
+        ),
     ]
 
 
