@@ -131,7 +131,7 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
             time.monotonic() - started,
         )  # fmt: skip
 
-    @app.on_partitions_revoked.connect
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
         runtime.revoke({tp.partition for tp in revoked if tp.topic in input_topics})
 
