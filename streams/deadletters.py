@@ -92,6 +92,20 @@ async def read_to_end(
             await consumer.stop()
 
 
+async def require_topics(bootstrap_servers: str, topics: Sequence[str]) -> None:
+    """Raise LookupError naming the first topic that does not exist."""
+    from aiokafka import AIOKafkaConsumer
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+    await consumer.start()
+    try:
+        for topic in topics:
+            await _partitions_of(consumer, topic)
+    finally:
+        with contextlib.suppress(Exception):
+            await consumer.stop()
+
+
 async def _partitions_of(consumer: Any, topic: str) -> set[int]:
     """The partitions of a topic; fail clearly when the topic does not exist."""
     partitions: set[int] | None = consumer.partitions_for_topic(topic)

@@ -24,7 +24,7 @@ from datetime import date
 
 from .codecs import DecodeError, EventDecoder
 from .countsview import CountsView
-from .deadletters import RawMessage, read_to_end
+from .deadletters import RawMessage, read_to_end, require_topics
 from .domain import ClientState, InvalidEvent, RegionCounts, Regions, fold, validate
 from .domain.regions import NEDERLAND
 from .domain.table import region_row
@@ -138,13 +138,21 @@ async def reconcile(
 ) -> Result:
     """Compare the counts topic with a recomputation, retrying for up to `settle` seconds."""
     started = time.monotonic()
+    await require_topics(
+        settings.bootstrap_servers, [*settings.event_topics(), settings.topic_counts]
+    )
     recomputation = Recomputation(settings)
     attempts = 0
     while True:
         attempts += 1
         await recomputation.catch_up()
         view = CountsView(settings, regions)
-        await view.read_once(timeout)
+        try:
+            await view.read_once(timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"the counts topic {settings.topic_counts!r} was not read to its end in {timeout} s"
+            ) from None
         found = differences(recomputation.table(as_of, regions), view.latest)
         if not found or time.monotonic() - started >= settle:
             break
