@@ -31,3 +31,6 @@ bench:  ## core benchmarks: apply+classify, decode+apply+classify
 
 clean:
 	rm -rf .cache/worker .cache/demo .cache/test-broker
+
+chaos:  ## the fault suite, every fault 10 times (CI runs 2 rounds as part of `make test`)
+	CHAOS_ROUNDS=10 $(PYTHON) -m pytest -q -s tests/chaos

@@ -59,6 +59,11 @@ def create_app(settings: Settings | None = None) -> faust.App:
         web_router_enabled=False,
         producer_acks=-1,
         producer_linger=0.005,
+        # a killed worker's partitions move after this long without heartbeats; with a stable
+        # INSTANCE_ID (static membership) a restarted worker takes them back at once
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=max(1.0, settings.session_timeout_seconds / 5),
+        consumer_group_instance_id=settings.instance_id,
     )
     tune_gc()
     metrics = Metrics()

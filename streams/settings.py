@@ -35,6 +35,8 @@ class Settings(BaseSettings):
         None  # a file holding YYYY-MM-DD, read at every clock tick (demos, tests)
     )
     framing: Literal["plain", "confluent"] = "plain"
+    instance_id: str | None = None  # static group membership, e.g. the StatefulSet pod name
+    session_timeout_seconds: float = 10.0
     republish_interval_seconds: float = 10.0
     clock_interval_seconds: float = 1.0
     explain_enabled: bool = False

@@ -175,3 +175,23 @@ def write_events(directory: Path, events: list[Any]) -> Path:
         with (directory / f"{name}.avro").open("wb") as f:
             fastavro.writer(f, parsed_schema(name), records)
     return directory
+
+
+def explain_difference(workers: list[Worker], expected: list[dict[str, Any]]) -> str:
+    """Why workers have not converged: differing NL cells and per-partition metric totals."""
+    lines = []
+    for w in workers:
+        if not w.alive():
+            lines.append(f"worker {w.port}: not running")
+            continue
+        nl = w.counts()[-1]
+        lines.append(f"worker {w.port}: NL {nl} expected {expected[-1]}")
+        with urllib.request.urlopen(f"{w.url}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        per: dict[str, float] = {}
+        for line in text.splitlines():
+            if line.startswith("transparantie_clients{"):
+                partition = line.split('partition="')[1].split('"')[0]
+                per[partition] = per.get(partition, 0) + float(line.rsplit(" ", 1)[1])
+        lines.append(f"  counted per owned partition: {dict(sorted(per.items()))}")
+    return "\n".join(lines)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .live import PROJECT, Worker, cli, converged, load_expected, stack_env, wait_until
+from .live import PROJECT, Worker, cli, converged, free_port, load_expected, stack_env, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"
@@ -27,9 +27,16 @@ def test_counts_stay_exact_when_workers_stop_are_killed_and_restart_mid_stream(
                     TRANSPARANTIE_STORE="rocksdb")  # fmt: skip
     cli(env, "topics", "create")
 
+    ports = {"one": free_port(), "two": free_port()}
+
     def worker(name: str) -> Worker:
-        own = {**env, "TRANSPARANTIE_DATA_DIR": str(tmp_path / name)}
-        return Worker(own, tmp_path / f"{name}.log")
+        # a stable identity, as a StatefulSet pod has: instance id (static membership) and address
+        own = {
+            **env,
+            "TRANSPARANTIE_DATA_DIR": str(tmp_path / name),
+            "TRANSPARANTIE_INSTANCE_ID": name,
+        }
+        return Worker(own, tmp_path / f"{name}.log", ports[name])
 
     one, two = worker("one").start(), worker("two").start()
     producer = None
