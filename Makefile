@@ -33,4 +33,6 @@ clean:
 	rm -rf .cache/worker .cache/demo .cache/test-broker
 
 chaos:  ## the fault suite, every fault 10 times (CI runs 2 rounds as part of `make test`)
+	rm -f .cache/chaos/results.jsonl
 	CHAOS_ROUNDS=10 $(PYTHON) -m pytest -q -s tests/chaos
+	$(PYTHON) -m tests.chaos.summary
