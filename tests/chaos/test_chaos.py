@@ -40,12 +40,16 @@ def worker(env: dict[str, str], tmp: Path, name: str, port: int | None = None) -
     )
 
 
-def converge(workers: list[Worker], expected: list[dict[str, Any]], since: float) -> float:
+def converge(
+    workers: list[Worker], expected: list[dict[str, Any]], since: float, fault: str, round_: int
+) -> None:
+    """Wait until every worker's /counts is exact; record the outcome either way."""
     try:
         wait_until(lambda: all_equal(workers, expected), 240, "every worker's /counts to be exact")
     except AssertionError as failure:
+        record(fault, round_, time.monotonic() - since, False)
         raise AssertionError(f"{failure}\n{explain_difference(workers, expected)}") from None
-    return time.monotonic() - since
+    record(fault, round_, time.monotonic() - since, True)
 
 
 def test_kill_9_at_random_moments(chaos_broker: tuple[str, Path], tmp_path: Path) -> None:
@@ -68,8 +72,7 @@ def test_kill_9_at_random_moments(chaos_broker: tuple[str, Path], tmp_path: Path
             workers[victim] = worker(env, tmp_path, names[victim], port).start()
             assert producer.wait(300) == 0
             done.append(pop)
-            seconds = converge(workers, cumulative(done), killed)
-            record("kill -9 a worker", r, seconds, True)
+            converge(workers, cumulative(done), killed, "kill -9 a worker", r)
         assert json.loads(cli(env, "report", "--format", "json")) == cumulative(done)
     finally:
         for w in workers:
@@ -92,8 +95,7 @@ def test_broker_stop_and_restart(chaos_broker: tuple[str, Path], tmp_path: Path)
             time.sleep(3)
             broker.start(port=CHAOS_PORT, data_dir=data_dir, wait_timeout=120)
             done.append(pop)
-            seconds = converge(workers, cumulative(done), stopped)
-            record("stop and restart the broker", r, seconds, True)
+            converge(workers, cumulative(done), stopped, "stop and restart the broker", r)
         assert json.loads(cli(env, "report", "--format", "json")) == cumulative(done)
     finally:
         for w in workers:
@@ -118,8 +120,7 @@ def test_scale_one_to_three_to_one(chaos_broker: tuple[str, Path], tmp_path: Pat
             workers = workers[:1]
             assert producer.wait(300) == 0
             done.append(pop)
-            seconds = converge(workers, cumulative(done), scaled_in)
-            record("scale 1 -> 3 -> 1 workers", r, seconds, True)
+            converge(workers, cumulative(done), scaled_in, "scale 1 -> 3 -> 1 workers", r)
     finally:
         for w in workers:
             w.stop()
@@ -137,8 +138,7 @@ def test_duplicated_and_reordered_deliveries(
         started = time.monotonic()
         cli(env, "produce", *map(str, reversed(files)), "--no-progress")  # reordered
         cli(env, "produce", *map(str, files), "--no-progress")  # every event delivered twice
-        seconds = converge(workers, cumulative([pop]), started)
-        record("duplicated and reordered deliveries", 0, seconds, True)
+        converge(workers, cumulative([pop]), started, "duplicated and reordered deliveries", 0)
     finally:
         for w in workers:
             w.stop()
