@@ -66,4 +66,5 @@ def record(fault: str, round_: int, seconds: float, exact: bool) -> None:
             "exact": exact, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
     with RESULTS.open("a") as f:
         f.write(json.dumps(line) + "\n")
-    print(f"{fault} round {round_}: converged exactly in {seconds:.1f} s")
+    outcome = "converged exactly" if exact else "did NOT converge"
+    print(f"{fault} round {round_}: {outcome} in {seconds:.1f} s")
