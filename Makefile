@@ -29,6 +29,9 @@ lint:
 bench:  ## core benchmarks: apply+classify, decode+apply+classify
 	$(PYTHON) -m bench.core
 
+bench-live:  ## live benchmarks on a local broker: plain aiokafka vs naive Faust vs the worker
+	$(PYTHON) -m bench.live
+
 clean:
 	rm -rf .cache/worker .cache/demo .cache/test-broker
 
