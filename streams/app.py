@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import faust
 from faust.serializers import codecs as faust_codecs
 
 from . import statecodec
+from .batching import (
+    COMPACT_MEMORY_STORE,
+    BatchHandler,
+    BatchingConsumer,
+    BatchingTransport,
+    TableIO,
+)
 from .countsview import CountsView
 from .metrics import Metrics
 from .reference import load_regions
-from .runtime import Runtime, tune_gc
+from .runtime import Message, Runtime, tune_gc
 from .settings import Settings
 from .topics import CLIENTS_TABLE, SUBTOTALS_TABLE
+
+TP = faust.types.TP
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +48,22 @@ def faust_broker_url(bootstrap_servers: str) -> str:
     return "kafka://" + ";".join(s.strip() for s in bootstrap_servers.split(","))
 
 
+class WorkerApp(faust.App):
+    """A Faust app whose consumer hands the records of `batch_topics` to `batch_handler` a
+    fetch at a time (streams/batching.py)."""
+
+    batch_topics: frozenset[str] = frozenset()
+    batch_handler: BatchHandler | None = None
+
+    def _new_transport(self) -> Any:
+        return BatchingTransport(self.conf.broker_consumer, self)
+
+
 def create_app(settings: Settings | None = None) -> faust.App:
     """Build the worker app for the given settings (from the environment by default)."""
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = WorkerApp(
         settings.app_id,
         broker=faust_broker_url(settings.bootstrap_servers),
         store="rocksdb://" if settings.store == "rocksdb" else "memory://",
@@ -93,35 +114,55 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
         CLIENTS_TABLE,
         default=None,
         partitions=settings.partitions,
+        store=COMPACT_MEMORY_STORE if settings.store == "memory" else None,
         key_type=bytes,
         schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="client_state"),
     )
     _serialize_table(clients, key="raw", value="client_state")
-    dead_letters = app.topic(
-        settings.topic_dead_letters, key_serializer="raw", value_serializer="raw"
-    )
     subtotals_topic = app.topic(
         settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
     )
-    latency = runtime.metrics.latency
+    table_io = TableIO(clients)
+
+    async def send(topic: str, key: bytes | None, value: bytes, partition: int | None) -> Any:
+        producer = app.producer._ensure_producer()  # type: ignore[attr-defined]
+        return await producer.send(topic, value=value, key=key, partition=partition)
+
+    async def apply(messages: list[Message]) -> None:
+        batch = runtime.handle_batch(messages, table_io.get)
+        await table_io.put_many(batch.changed.items(), send)
+        for key, record in batch.dead_letters:
+            await send(settings.topic_dead_letters, key, record, None)
+
+    async def take_fetch(records: Mapping[TP, Sequence[Any]], generation: int) -> bool:
+        await app.flow_control.acquire()  # suspended while a rebalance is under way
+        await app.producer.buffer.wait_until_ebb()
+        if generation != app.consumer_generation_id or not app.flow_control.is_active():
+            return False  # fetched before a rebalance: Faust seeks back to the committed offsets
+        consumer = app.consumer
+        assert isinstance(consumer, BatchingConsumer)
+        with consumer.in_flight():  # a rebalance waits until the batch is in the changelog
+            await apply([
+                (tp.topic, tp.partition, r.offset, r.timestamp / 1000 if r.timestamp else None,
+                 r.key, r.value)
+                for tp, recs in records.items() for r in recs
+            ])  # fmt: skip
+            for tp, recs in records.items():
+                consumer.ack_offsets(tp, [r.offset for r in recs])
+        return True
+
+    if isinstance(app, WorkerApp):
+        app.batch_topics = frozenset(input_topics)
+        app.batch_handler = take_fetch
 
     @app.agent(source, name="clients")
     async def process(stream: faust.StreamT[bytes]) -> None:
+        # the consumer hands the input records to take_fetch; events reach this stream only
+        # when the consumer does not batch, and take the same path one at a time
         async for event in stream.events():
             msg = event.message
             key = event.key if isinstance(event.key, bytes) else None
-            stored = clients.get(key) if key is not None else None
-            handled = runtime.processor.handle(msg.topic, msg.partition, key, event.value, stored)
-            if handled.store is not None:
-                clients[key] = handled.store
-                if msg.timestamp:
-                    latency.observe(max(0.0, time.time() - msg.timestamp))
-            elif handled.rejection is not None:
-                record = runtime.dead_letter(
-                    msg.topic, msg.partition, msg.offset, key, event.value, handled
-                )
-                await dead_letters.send(key=key, value=record)
-            runtime.after_message(msg.topic, msg.partition, msg.offset, handled)
+            await apply([(msg.topic, msg.partition, msg.offset, msg.timestamp, key, event.value)])
 
     def owned_input_partitions() -> set[int]:
         return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in input_topics}
@@ -186,7 +227,9 @@ def _wire_aggregator(app: faust.App, settings: Settings, runtime: Runtime) -> No
         partitions=1,
         key_type=bytes,
         value_type=bytes,
-        schema=faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"),
+        schema=faust.Schema(
+            key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        ),
     )
     _serialize_table(latest, key="raw", value="raw")
     counts = app.topic(settings.topic_counts, key_serializer="raw", value_serializer="raw")
@@ -200,7 +243,8 @@ def _wire_aggregator(app: faust.App, settings: Settings, runtime: Runtime) -> No
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             latest[event.key] = event.value
-            await publish_counts()
+            if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
+                await publish_counts()
 
     def owns_aggregator() -> bool:
         return any(tp.topic == settings.topic_subtotals for tp in app.assignor.assigned_actives())

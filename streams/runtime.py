@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import subtotals
 from .clock import day_of_counting
 from .codecs import AvroCodec
-from .domain import RegionCounts, Regions
+from .domain import Cell, RegionCounts, Regions
 from .ledger import Ledger
 from .metrics import Metrics
 from .processor import Handled, Processor
@@ -22,6 +23,17 @@ from .statecodec import StoredClient
 #: Raw key + value kept in a dead letter at most: the record must stay below the producer's
 #: max request size (Faust's default 1 000 000 bytes) or sending it crashes the agent.
 MAX_DEAD_LETTER_RAW_BYTES = 900_000
+
+
+#: One input message: (topic, partition, offset, timestamp in epoch seconds or None, key, value).
+Message = tuple[str, int, int, float | None, bytes | None, bytes | None]
+
+
+class Batch(NamedTuple):
+    """What a batch of input messages changed."""
+
+    changed: dict[bytes, StoredClient]  # client key -> latest state, to store and changelog
+    dead_letters: list[tuple[bytes | None, bytes]]  # (key, encoded DeadLetter)
 
 
 class Runtime:
@@ -38,6 +50,7 @@ class Runtime:
         self.recovered = False
         self.aggregator_owned = False
         self.published: dict[str, RegionCounts] = {}
+        self.decoded_subtotals: dict[bytes, Counter[Cell]] = {}
         self.counts_codec = AvroCodec("RegionCounts", settings.framing)
         self.dead_letter_codec = AvroCodec("DeadLetter", settings.framing)
         self.last_republish = 0.0
@@ -47,17 +60,59 @@ class Runtime:
         return day_of_counting(self.settings.as_of, self.settings.as_of_file)
 
     # --- client side -------------------------------------------------------------------
-    def after_message(self, topic: str, partition: int, offset: int, handled: Handled) -> None:
-        """Bookkeeping after one input message: position, dirty partition, metrics."""
-        self.positions[(topic, partition)] = offset + 1
-        self.metrics.events.labels(topic, handled.outcome).inc()
-        if handled.store is not None:
-            self.dirty.add(partition)
-            self.metrics.last_applied.set(time.time())
-            if handled.unknown_gemeente:
-                self.metrics.unknown_gemeente.labels(topic).inc()
-        elif handled.rejection is not None:
-            self.metrics.dead_letters.labels(topic, handled.rejection.value).inc()
+    def handle_batch(
+        self,
+        messages: Iterable[Message],
+        get: Callable[[int, bytes], StoredClient | None],
+    ) -> Batch:
+        """Process input messages in order; `get(partition, key)` reads the stored client.
+
+        A client changed earlier in the batch is read from the batch, so the ledger moves it
+        from its in-batch latest cell. Returns each changed client's latest state (to store
+        and changelog once) and the dead letters; metrics are updated once per batch."""
+        changed: dict[bytes, StoredClient] = {}
+        dead_letters: list[tuple[bytes | None, bytes]] = []
+        outcomes: Counter[tuple[str, str]] = Counter()
+        rejections: Counter[tuple[str, str]] = Counter()
+        unknown: Counter[str] = Counter()
+        applied_at: list[float] = []
+        handle = self.processor.handle
+        positions = self.positions
+        for topic, partition, offset, timestamp, key, value in messages:
+            stored = None
+            if key is not None:
+                stored = changed.get(key)
+                if stored is None or stored.partition != partition:
+                    stored = get(partition, key)
+            handled = handle(topic, partition, key, value, stored)
+            outcomes[(topic, handled.outcome)] += 1
+            if handled.store is not None:
+                assert key is not None
+                changed[key] = handled.store
+                if timestamp:
+                    applied_at.append(timestamp)
+                if handled.unknown_gemeente:
+                    unknown[topic] += 1
+            elif handled.rejection is not None:
+                record = self.dead_letter(topic, partition, offset, key, value, handled)
+                dead_letters.append((key, record))
+                rejections[(topic, handled.rejection.value)] += 1
+            positions[(topic, partition)] = offset + 1
+        metrics = self.metrics
+        for (topic, outcome), n in outcomes.items():
+            metrics.events.labels(topic, outcome).inc(n)
+        for (topic, error_class), n in rejections.items():
+            metrics.dead_letters.labels(topic, error_class).inc(n)
+        for topic, n in unknown.items():
+            metrics.unknown_gemeente.labels(topic).inc(n)
+        if changed:
+            now = time.time()
+            metrics.last_applied.set(now)
+            self.dirty.update(stored.partition for stored in changed.values())
+            observe = metrics.latency.observe
+            for at in applied_at:
+                observe(max(0.0, now - at))
+        return Batch(changed, dead_letters)
 
     def dead_letter(
         self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
@@ -136,14 +191,23 @@ class Runtime:
     def counts_messages(
         self, latest: Iterable[bytes], force: bool = False
     ) -> list[tuple[bytes, bytes]]:
-        """RegionCounts messages for the rows that changed since the last publication."""
-        rows = subtotals.rows((subtotals.decode(v)[1] for v in latest), self.regions, self.today())
-        self.metrics.set_region_rows(rows)
+        """RegionCounts messages for the rows that changed since the last publication (and
+        their metrics; every row when forced)."""
+        decoded, self.decoded_subtotals = self.decoded_subtotals, {}
+        cells = []
+        for value in latest:  # each subtotal message is decoded once, not at every publication
+            found = decoded.get(value)
+            if found is None:
+                found = subtotals.decode(value)[1]
+            self.decoded_subtotals[value] = found
+            cells.append(found)
+        rows = subtotals.rows(cells, self.regions, self.today())
+        changed = [r for r in rows if force or self.published.get(r.regio_code) != r]
+        self.metrics.set_region_rows(changed)
         out = []
-        for row in rows:
-            if force or self.published.get(row.regio_code) != row:
-                self.published[row.regio_code] = row
-                out.append((row.regio_code.encode(), self.counts_codec.encode(asdict(row))))
+        for row in changed:
+            self.published[row.regio_code] = row
+            out.append((row.regio_code.encode(), self.counts_codec.encode(asdict(row))))
         return out
 
 

@@ -1,0 +1,119 @@
+"""The client table's changelog on the real broker, as the batched write path leaves it.
+
+Every record must sit in the partition of its client's input messages (a record in another
+partition is restored into the wrong partition's state after a rebalance: counted twice, or
+lost), and a worker must get the exact subtotals back from the changelog alone (fresh state
+folder, RocksDB and memory store) and from its own RocksDB after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streams.deadletters import RawMessage, read_to_end
+from streams.explain import partition_of
+from streams.statecodec import loads
+
+from .live import Worker, cli, converged, get_json, load_expected, stack_env, wait_until
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+AS_OF = "2026-11-29"
+PARTITIONS = 4
+COLUMNS = {
+    ("gemeente", "ja"): "gemeente_met_profiel",
+    ("gemeente", "nee"): "gemeente_zonder_profiel",
+    ("uwv", "ja"): "uwv_met_profiel",
+    ("uwv", "nee"): "uwv_zonder_profiel",
+}
+
+
+def read_topic(bootstrap: str, topic: str) -> list[RawMessage]:
+    async def read() -> list[RawMessage]:
+        return [m async for batch in read_to_end(bootstrap, [topic]) for m in batch]
+
+    return asyncio.run(read())
+
+
+def ledger_of(worker: Worker) -> tuple[set[str], Counter[tuple[str, str]]]:
+    """The partitions in the worker's subtotal metrics, and its counted clients per cell."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{worker.url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    partitions: set[str] = set()
+    cells: Counter[tuple[str, str]] = Counter()
+    for line in text.splitlines():
+        if line.startswith("transparantie_clients{"):
+            labels = dict(part.split("=", 1) for part in line[22:].split("}")[0].split(","))
+            labels = {k: v.strip('"') for k, v in labels.items()}
+            partitions.add(labels["partition"])
+            column = COLUMNS[(labels["client_type"], labels["profiel"])]
+            cells[(labels["regio"], column)] += int(float(line.rsplit(" ", 1)[1]))
+    return partitions, +cells
+
+
+def expected_cells(expected: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
+    cells: Counter[tuple[str, str]] = Counter()
+    for row in expected:
+        if row["regio_code"] != "NL":
+            for column in COLUMNS.values():
+                cells[(row["regio_code"], column)] += row[column]
+    return +cells
+
+
+def test_the_changelog_holds_every_client_in_its_partition_and_restores_the_exact_counts(
+    kafka_broker: str, tmp_path: Path
+) -> None:
+    population = tmp_path / "population"
+    cli({}, "generate", "--clients", "2500", "--seed", "23", "--out", str(population),
+        "--as-of", AS_OF, "--no-progress")  # fmt: skip
+    expected = load_expected(population)
+    env = stack_env(kafka_broker, "changelog", tmp_path, TRANSPARANTIE_AS_OF=AS_OF,
+                    TRANSPARANTIE_STORE="rocksdb")  # fmt: skip
+    cli(env, "topics", "create")
+
+    def worker(name: str, store: str = "rocksdb") -> Worker:
+        own = {**env, "TRANSPARANTIE_DATA_DIR": str(tmp_path / name),
+               "TRANSPARANTIE_STORE": store}  # fmt: skip
+        return Worker(own, tmp_path / f"{name}.log")
+
+    def restores_exactly(w: Worker) -> None:
+        w.wait_ready()
+        want = expected_cells(expected)
+        wait_until(lambda: ledger_of(w) == ({"0", "1", "2", "3"}, want), 60,
+                   f"the recovered ledger of {w.log_path.name} to equal expected.json")  # fmt: skip
+        wait_until(lambda: converged(w, expected), 60, "/counts to equal expected.json")
+
+    first = worker("first").start()
+    try:
+        first.wait_ready()
+        cli(env, "produce", str(population), "--no-progress")
+        wait_until(lambda: converged(first, expected), 120, "/counts to equal expected.json")
+        assert get_json(f"{first.url}/readyz")["ready"]
+    finally:
+        first.stop()
+
+    records = read_topic(kafka_broker, "t-changelog-clients-changelog")
+    assert records, "no changelog records"
+    for record in records:
+        assert record.key is not None and record.value is not None
+        assert record.partition == partition_of(record.key, PARTITIONS), record.key
+        assert loads(record.value).partition == record.partition
+    assert len({r.key for r in records}) == 2500  # every client, once at least
+
+    for store in ("rocksdb", "memory"):  # from the changelog alone
+        fresh = worker(f"fresh-{store}", store).start()
+        try:
+            restores_exactly(fresh)
+        finally:
+            fresh.stop()
+    again = worker("first").start()  # from its own RocksDB
+    try:
+        restores_exactly(again)
+    finally:
+        again.stop()
