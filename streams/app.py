@@ -85,6 +85,9 @@ def create_app(settings: Settings | None = None) -> faust.App:
         broker_session_timeout=settings.session_timeout_seconds,
         broker_heartbeat_interval=max(1.0, settings.session_timeout_seconds / 5),
         consumer_group_instance_id=settings.instance_id,
+        # the consumer hands over a fetch at a time (streams/batching.py); unbounded, a
+        # catch-up fetch held 150 000 records and blocked the loop (web, timers) for 9 s
+        broker_max_poll_records=10_000,
     )
     tune_gc()
     metrics = Metrics()

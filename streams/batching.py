@@ -45,6 +45,7 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 from faust.types.tuples import ack_lock
 from mode.utils.futures import notify
+from rocksdict import WriteBatch
 
 from . import statecodec
 from .statecodec import StoredClient
@@ -253,7 +254,10 @@ class TableIO:
         topic = table.changelog_topic.get_topic_name()
         in_memory = isinstance(store, memory_store.Store)
         compact = isinstance(store, CompactMemoryStore)
-        last: dict[int, asyncio.Future[Any]] = {}
+        records = []
+        writes: dict[int, Any] = {}  # RocksDB: one write batch per partition
+        # every store write before the first await: a timer that reads the table between two
+        # sends (the clock's re-evaluation) sees the states the ledger already counts
         for key, stored in changed:
             partition = stored.partition
             raw = statecodec.dumps(stored)
@@ -261,8 +265,16 @@ class TableIO:
                 store.data[key] = raw if compact else stored
                 store._key_partition[key] = partition
             else:
-                store._db_for_partition(partition).put(key, raw)
+                write = writes.get(partition)
+                if write is None:
+                    write = writes[partition] = WriteBatch(raw_mode=True)
+                write.put(key, raw)
                 store._key_index[key] = partition
+            records.append((key, raw, partition))
+        for partition, write in writes.items():
+            store._db_for_partition(partition).write(write)
+        last: dict[int, asyncio.Future[Any]] = {}
+        for key, raw, partition in records:
             last[partition] = await send(topic, key, raw, partition)
         if not in_memory:
             for partition, sent in last.items():

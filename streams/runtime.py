@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gc
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import date
 from typing import Any, NamedTuple
+
+from prometheus_client import Histogram
 
 from . import subtotals
 from .clock import day_of_counting
@@ -109,9 +112,7 @@ class Runtime:
             now = time.time()
             metrics.last_applied.set(now)
             self.dirty.update(stored.partition for stored in changed.values())
-            observe = metrics.latency.observe
-            for at in applied_at:
-                observe(max(0.0, now - at))
+            observe_all(metrics.latency, [max(0.0, now - at) for at in applied_at])
         return Batch(changed, dead_letters)
 
     def dead_letter(
@@ -209,6 +210,26 @@ class Runtime:
             self.published[row.regio_code] = row
             out.append((row.regio_code.encode(), self.counts_codec.encode(asdict(row))))
         return out
+
+
+def observe_all(histogram: Histogram, values: list[float]) -> None:
+    """`histogram.observe` for many values: one increment per bucket (prometheus_client keeps
+    a histogram's buckets uncumulated, each behind a lock), one at a time when the
+    client library keeps them otherwise."""
+    bounds = getattr(histogram, "_upper_bounds", None)
+    buckets = getattr(histogram, "_buckets", None)
+    total = getattr(histogram, "_sum", None)
+    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
+        for value in values:
+            histogram.observe(value)
+        return
+    counts = [0] * len(bounds)
+    for value in values:
+        counts[bisect_left(bounds, value)] += 1  # the first bound >= value, as observe()
+    for bucket, n in zip(buckets, counts, strict=True):
+        if n:
+            bucket.inc(n)
+    total.inc(sum(values))
 
 
 def tune_gc() -> None:

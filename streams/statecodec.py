@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from .domain import ClientState, IndicationOwner, RegistrationStatus
@@ -80,11 +81,83 @@ def from_json(data: dict[str, Any]) -> StoredClient:
     return StoredClient(data["p"], state)
 
 
+# `dumps` and `loads` are `to_json` and `from_json` (the format's definition) unrolled: the
+# worker encodes every changed client and decodes every client it reads, and these take about
+# 60 % less time (dumps) and 30 % less (loads). tests/unit/test_statecodec.py holds them to
+# the same bytes and the same states.
+_q = encode_basestring_ascii  # a JSON string, as json.dumps writes it
+_decode = json.JSONDecoder().decode
+_STATUS = {s.value: s for s in RegistrationStatus}
+_OWNER = {o.value: o for o in IndicationOwner}
+_STATUS_JSON = {s: _q(s.value) for s in RegistrationStatus}
+_OWNER_JSON = {o: _q(o.value) for o in IndicationOwner}
+_BOOL = {True: "true", False: "false"}
+_fromordinal = date.fromordinal
+
+
 def dumps(stored: StoredClient) -> bytes:
-    """Encode a stored client to bytes."""
-    return json.dumps(to_json(stored), separators=(",", ":")).encode()
+    """Encode a stored client to bytes (format version 1): `to_json` as compact JSON."""
+    s = stored.state
+    reg = s.registration
+    mem = s.membership
+    erased = s.erased_at
+    r = (
+        "null"
+        if reg is None
+        else f"[{reg.version[0]},{_q(reg.version[1])},{_STATUS_JSON[reg.status]},"
+        f"{'null' if reg.gemeentecode is None else _q(reg.gemeentecode)}]"
+    )
+    i = ",".join(
+        f"{_q(k)}:[{x.version[0]},{_q(x.version[1])},{_OWNER_JSON[x.owner]},"
+        f"{'null' if x.start_date is None else x.start_date.toordinal()},"
+        f"{'null' if x.end_date is None else x.end_date.toordinal()},{_BOOL[x.retracted]}]"
+        for k, x in s.indications.items()
+    )
+    m = (
+        "null"
+        if mem is None
+        else f"[{mem.version[0]},{_q(mem.version[1])},{mem.start_date.toordinal()},"
+        f"{'null' if mem.end_date is None else mem.end_date.toordinal()},"
+        f"{_BOOL[mem.beschut_werkend_wsw]},{_BOOL[mem.banenafspraak]}]"
+    )
+    f = ",".join(
+        f"{_q(k)}:[{x.version[0]},{_q(x.version[1])},{_BOOL[x.filled]}]"
+        for k, x in s.profile.items()
+    )
+    e = "null" if erased is None else f"[{erased[0]},{_q(erased[1])}]"
+    return (
+        f'{{"v":{FORMAT_VERSION},"p":{stored.partition},"r":{r},"i":{{{i}}},"m":{m},'
+        f'"f":{{{f}}},"e":{e}}}'
+    ).encode()
 
 
 def loads(raw: bytes) -> StoredClient:
-    """Decode bytes written by `dumps`."""
-    return from_json(json.loads(raw))
+    """Decode bytes written by `dumps` (or by `to_json`)."""
+    data = _decode(raw.decode())
+    if type(data) is not dict or data.get("v") != FORMAT_VERSION:
+        return from_json(data)  # raises the format's own error
+    try:
+        r, i, m, f, e = data["r"], data["i"], data["m"], data["f"], data["e"]
+        registration = None if r is None else Registration((r[0], r[1]), _STATUS[r[2]], r[3])
+        membership = (
+            None
+            if m is None
+            else Membership(
+                (m[0], m[1]), _fromordinal(m[2]), None if m[3] is None else _fromordinal(m[3]),
+                m[4], m[5],
+            )
+        )  # fmt: skip
+        indications = {
+            k: IndicationFact(
+                (x[0], x[1]), _OWNER[x[2]], None if x[3] is None else _fromordinal(x[3]),
+                None if x[4] is None else _fromordinal(x[4]), x[5],
+            )
+            for k, x in i.items()
+        }  # fmt: skip
+        profile = {k: ProfileFact((x[0], x[1]), x[2]) for k, x in f.items()}
+        state = ClientState(
+            registration, indications, membership, profile, None if e is None else (e[0], e[1])
+        )
+        return StoredClient(data["p"], state)
+    except (KeyError, TypeError, IndexError):
+        return from_json(data)  # raises the format's own error

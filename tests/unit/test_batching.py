@@ -205,3 +205,25 @@ def _tp(topic: str, partition: int) -> Any:
     from faust.types import TP
 
     return TP(topic, partition)
+
+
+def test_observing_many_latencies_at_once_fills_the_same_buckets_as_one_at_a_time() -> None:
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from streams.metrics import LATENCY_BUCKETS
+    from streams.runtime import observe_all
+
+    values = [0.0, 0.01, 0.0100001, 0.3, 1.0, 7.5, 600.0, 601.0, 0.2, 0.2]
+    one, many = (
+        Histogram(name, "", buckets=LATENCY_BUCKETS, registry=CollectorRegistry())
+        for name in ("one", "many")
+    )
+    for value in values:
+        one.observe(value)
+    observe_all(many, values)
+    samples = [
+        [(s.name[len(h._name) :], s.labels, s.value) for s in h.collect()[0].samples
+         if not s.name.endswith("_created")]
+        for h in (one, many)
+    ]  # fmt: skip
+    assert samples[0] == samples[1]
