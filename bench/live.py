@@ -321,6 +321,9 @@ def run_worker_throughput(
     broker_pid: int | None, keep_running: bool = False,
 ) -> tuple[dict[str, Any], WorkerProcess]:  # fmt: skip
     """Start a worker on filled input topics; time it until its counts equal `expected`."""
+    from streams.topics import create_topics
+
+    asyncio.run(create_topics(settings))  # the changelogs of this app id
     ends = end_offsets(settings)
     offsets = GroupOffsets(settings.bootstrap_servers, settings.app_id)
     worker = WorkerProcess(settings, log).start()

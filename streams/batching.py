@@ -69,9 +69,29 @@ class _InFlight:
         return "<batch in flight>"
 
 
+class _ConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
+    """Faust's consumer thread, with fetches that wait for some data. Faust asks the broker to
+    answer a fetch as soon as it has one byte: at a moderate rate (2 000 events/s) the
+    consumer then sends fetch after fetch for a few records each, and encoding and decoding
+    them took most of a core; now a fetch waits for 64 KiB or 50 ms, whichever comes first."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_min_bytes = FETCH_MIN_BYTES
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+        return consumer
+
+
+FETCH_MIN_BYTES = 64 * 1024
+FETCH_MAX_WAIT_MS = 50
+
+
 class BatchingConsumer(aiokafka_driver.Consumer):
     """Faust's aiokafka consumer, handing the records of the app's `batch_topics` to its
     `batch_handler` a fetch at a time (Faust's per-message path when the app has none)."""
+
+    def _new_consumer_thread(self) -> aiokafka_driver.AIOKafkaConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     @contextlib.contextmanager
     def in_flight(self) -> Iterator[None]:
