@@ -23,7 +23,7 @@ from .metrics import Metrics
 from .reference import load_regions
 from .runtime import Message, Runtime, tune_gc
 from .settings import Settings
-from .topics import CLIENTS_TABLE, SUBTOTALS_TABLE
+from .topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
 
 TP = faust.types.TP
 
@@ -54,6 +54,7 @@ class WorkerApp(faust.App):
 
     batch_topics: frozenset[str] = frozenset()
     batch_handler: BatchHandler | None = None
+    batch_recovery: frozenset[str] = frozenset()  # changelogs recovered a fetch at a time
 
     def _new_transport(self) -> Any:
         return BatchingTransport(self.conf.broker_consumer, self)
@@ -157,6 +158,8 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
     if isinstance(app, WorkerApp):
         app.batch_topics = frozenset(input_topics)
         app.batch_handler = take_fetch
+        # raw keys and values, in a store that reads them raw (RocksDB, compact memory)
+        app.batch_recovery = frozenset({changelog_topic(settings, CLIENTS_TABLE)})
 
     @app.agent(source, name="clients")
     async def process(stream: faust.StreamT[bytes]) -> None:
@@ -174,7 +177,7 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
     async def rebuild_ledger() -> None:
         partitions = owned_input_partitions()
         started = time.monotonic()
-        runtime.rebuild(clients.items(), partitions)
+        runtime.rebuild(table_io.items(partitions), partitions)
         log.info(
             "ledger rebuilt for partitions %s in %.2f s", sorted(partitions),
             time.monotonic() - started,
@@ -205,7 +208,8 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
     @app.timer(interval=settings.clock_interval_seconds)
     async def clock() -> None:
         if runtime.recovered and not runtime.tick_clock(state_of):
-            runtime.rebuild(clients.items(), owned_input_partitions())
+            partitions = owned_input_partitions()
+            runtime.rebuild(table_io.items(partitions), partitions)
         _update_lag(app, runtime)
 
 

@@ -27,6 +27,7 @@ import contextlib
 from collections.abc import (
     Awaitable,
     Callable,
+    Collection,
     ItemsView,
     Iterable,
     Iterator,
@@ -36,7 +37,7 @@ from collections.abc import (
 )
 from functools import partial
 from time import monotonic
-from typing import Any
+from typing import Any, NamedTuple
 
 from faust.stores import STORES
 from faust.stores import memory as memory_store
@@ -44,6 +45,7 @@ from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 from faust.types.tuples import ack_lock
+from faust.utils.tracing import finish_span
 from mode.utils.futures import notify
 from rocksdict import WriteBatch
 
@@ -57,6 +59,25 @@ Send = Callable[[str, bytes | None, bytes, int | None], Awaitable["asyncio.Futur
 #: Takes {tp: [aiokafka ConsumerRecord]} of one fetch and the consumer generation it was
 #: fetched in; returns False when it dropped the batch (rebalance), True when it took it.
 BatchHandler = Callable[[Mapping[TP, Sequence[Any]], int], Awaitable[bool]]
+
+
+class _ChangelogMessage(NamedTuple):
+    """What the stores' `apply_changelog_batch` reads of a changelog message."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    tp: TP
+
+
+class _ChangelogEvent(NamedTuple):
+    """A changelog event of a table whose key and value serializers are raw."""
+
+    key: bytes | None
+    value: bytes | None
+    message: _ChangelogMessage
 
 
 class _InFlight:
@@ -125,6 +146,7 @@ class BatchingConsumer(aiokafka_driver.Consumer):
         if handler is None:
             return await super()._drain_messages(fetcher)
         batch_topics: frozenset[str] = self.app.batch_topics  # type: ignore[attr-defined]
+        recover_topics: frozenset[str] = self.app.batch_recovery  # type: ignore[attr-defined]
         callback = self.callback
         consumer_should_stop = self._stopped.is_set
         fetcher_should_stop = fetcher._stopped.is_set
@@ -159,6 +181,8 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                         await self._add_gaps(tp, last, recs)
                     if tp.topic in batch_topics:
                         batch[tp] = recs
+                    elif tp.topic in recover_topics and self._recover(tp, recs):
+                        read_offset[tp] = recs[-1].offset
                     else:
                         others.append((tp, recs))
                 if batch and await handler(batch, generation):
@@ -186,6 +210,54 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             raise
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
+
+    def _recover(self, tp: TP, recs: Sequence[Any]) -> bool:
+        """What Faust's `Recovery._slurp_changelogs` does per changelog event (about 100 µs
+        each: a queue, a timeout and the end-of-recovery test per event), for a whole fetch;
+        False when the partition is not being recovered (Faust's path takes it)."""
+        recovery: Any = self.app.tables.recovery  # type: ignore[attr-defined]
+        now = monotonic()
+        if tp in recovery.active_tps:
+            offsets, received = recovery.active_offsets, recovery._active_events_received_at
+            standby = False
+        elif tp in recovery.standby_tps:
+            offsets, received = recovery.standby_offsets, recovery._standby_events_received_at
+            standby = True
+        else:
+            return False
+        table = recovery.tp_to_table[tp]
+        received[tp] = now
+        seen = offsets.get(tp)
+        fresh = [r for r in recs if seen is None or r.offset > seen]
+        if fresh:
+            buffer = recovery.buffers[table]
+            topic, partition = tp.topic, tp.partition
+            buffer.extend(
+                _ChangelogEvent(r.key, r.value, _ChangelogMessage(topic, partition, r.offset,
+                                                                  r.key, r.value, tp))
+                for r in fresh
+            )  # fmt: skip
+            offsets[tp] = fresh[-1].offset
+            if len(buffer) >= (
+                table.standby_buffer_size if standby else table.recovery_buffer_size
+            ):
+                table.apply_changelog_batch(buffer)
+                buffer.clear()
+                recovery._last_flush_at = now
+        # the end of `_slurp_changelogs`' loop, once per fetch instead of once per event
+        if recovery.in_recovery and not recovery.need_recovery():
+            recovery.flush_buffers()
+            recovery._set_recovery_ended()
+            if recovery._actives_span is not None:
+                recovery._actives_span.set_tag("Actives-Ready", True)
+            recovery.signal_recovery_end.set()
+        standby_ready = recovery._standbys_span is None and recovery.tables.standbys_ready
+        if not standby_ready and not recovery.standby_remaining_total():
+            if recovery._standbys_span:
+                finish_span(recovery._standbys_span)
+                recovery._standbys_span = None
+            recovery.tables.on_standbys_ready()
+        return True
 
     async def _add_gaps(self, tp: TP, last: int | None, recs: Sequence[Any]) -> None:
         # offsets that will never come (compaction, transaction markers) must not hold back
@@ -264,6 +336,26 @@ class TableIO:
         else:
             raw = store._db_for_partition(partition).get(key)
         return None if raw is None else statecodec.loads(raw)
+
+    def items(self, partitions: Collection[int]) -> Iterator[tuple[bytes, StoredClient]]:
+        """The stored clients of the given partitions, read straight from the store (Faust's
+        `Table.items()` decodes through its serializer registry, and the memory store's
+        through `__getitem__`): for rebuilding the ledger."""
+        store = self.table.data
+        loads = statecodec.loads
+        if isinstance(store, CompactMemoryStore):
+            where = store._key_partition
+            for key, raw in store.data.items():
+                if raw is not None and where.get(key) in partitions:
+                    yield key, loads(raw)
+        elif isinstance(store, memory_store.Store):
+            for key, value in store.data.items():
+                if value is not None and value.partition in partitions:
+                    yield key, value
+        else:
+            for partition in partitions:
+                for key, raw in store._visible_items(store._db_for_partition(partition)):
+                    yield key, loads(raw)
 
     async def put_many(self, changed: Iterable[tuple[bytes, StoredClient]], send: Send) -> None:
         """Write each client's new state to the store of its partition and send it to the

@@ -51,13 +51,25 @@ class Ledger:
 
     def rebuild(self, partition: int, clients: Iterable[tuple[str, ClientState]]) -> None:
         """Recompute one partition's subtotals and due index from its client states."""
-        ledger = PartitionLedger()
-        for client_id, state in clients:
-            cell = self.cell(state)
+        self.rebuild_partitions({partition}, ((partition, c, s) for c, s in clients))
+
+    def rebuild_partitions(
+        self, partitions: Iterable[int], clients: Iterable[tuple[int, str, ClientState]]
+    ) -> None:
+        """Recompute the given partitions from (partition, client id, state) in one pass (a
+        million clients are never all decoded at once); clients of other partitions are
+        skipped."""
+        fresh = {p: PartitionLedger() for p in partitions}
+        cell_of_state, day = self.cell, self.day
+        for partition, client_id, state in clients:
+            ledger = fresh.get(partition)
+            if ledger is None:
+                continue
+            cell = cell_of_state(state)
             if cell is not None:
                 ledger.cells[cell] += 1
-            ledger.set_due(client_id, next_change(state, self.day))
-        self.partitions[partition] = ledger
+            ledger.set_due(client_id, next_change(state, day))
+        self.partitions.update(fresh)
 
     def drop(self, partition: int) -> PartitionLedger | None:
         """Forget a partition this worker no longer owns."""

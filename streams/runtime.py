@@ -141,17 +141,15 @@ class Runtime:
 
     def rebuild(self, clients: Iterable[tuple[bytes, StoredClient]], partitions: set[int]) -> None:
         """Recompute the ledger for the owned partitions from the client table."""
-        per_partition: dict[int, list[tuple[str, Any]]] = {p: [] for p in partitions}
-        for key, stored in clients:
-            if stored is not None and stored.partition in per_partition:
-                per_partition[stored.partition].append((key.decode(), stored.state))
         self.ledger.day = self.today()
         lost = set(self.ledger.partitions) - partitions
         for p in lost:
             self.ledger.drop(p)
         self.metrics.forget_partitions(lost)
-        for p, items in per_partition.items():
-            self.ledger.rebuild(p, items)
+        self.ledger.rebuild_partitions(
+            partitions,
+            ((s.partition, key.decode(), s.state) for key, s in clients if s is not None),
+        )
         self.dirty = set(partitions)
         self.recovered = True
         self.metrics.ready.set(1)

@@ -186,6 +186,8 @@ async def test_each_client_is_written_to_the_store_and_changelog_of_its_own_part
     for key, value in changed.items():
         assert io.get(value.partition, key) == value
         assert table.get(key) == value  # Faust's own read path decodes the same bytes
+    assert dict(io.items({0, 2})) == changed  # what the ledger is rebuilt from
+    assert dict(io.items({2})) == {k: v for k, v in changed.items() if v.partition == 2}
     data = table.data
     if store == "memory":
         assert dict(table.items()) == changed  # as the ledger rebuild reads them
