@@ -320,13 +320,39 @@ STORES.aliases["compact-memory"] = f"{__name__}:CompactMemoryStore"
 
 
 class TableIO:
-    """The client table (memory or RocksDB store) read and written for explicit partitions."""
+    """The client table (memory or RocksDB store) read and written for explicit partitions.
 
-    def __init__(self, table: Any) -> None:
+    With `cache_size`, the states of the clients read or written last (between `cache_size`
+    and twice as many) are kept decoded: a client's events come in bursts, and a read from
+    the cache saves the store read and the decoding (about 13 µs with RocksDB). Every write
+    goes through `put_many`, which updates the cache; `forget` empties it whenever the store
+    changes under it (a rebalance, a recovery)."""
+
+    def __init__(self, table: Any, cache_size: int = 0) -> None:
         self.table = table
+        self.cache_size = cache_size
+        self._young: dict[bytes, StoredClient] = {}
+        self._old: dict[bytes, StoredClient] = {}
+
+    def forget(self) -> None:
+        """Empty the cache (partitions were revoked or recovered)."""
+        self._young = {}
+        self._old = {}
+
+    def _remember(self, key: bytes, value: StoredClient) -> None:
+        young = self._young
+        young[key] = value
+        if len(young) >= self.cache_size:  # the old generation is dropped, the young ages
+            self._old = young
+            self._young = {}
 
     def get(self, partition: int, key: bytes) -> StoredClient | None:
         """The stored client, from the store of `partition` (None when unknown)."""
+        if self.cache_size:
+            cached = self._young.get(key) or self._old.get(key)
+            if cached is not None and cached.partition == partition:
+                self._remember(key, cached)
+                return cached
         store = self.table.data
         if isinstance(store, CompactMemoryStore):
             raw = store.data.get(key)
@@ -335,7 +361,12 @@ class TableIO:
             return value
         else:
             raw = store._db_for_partition(partition).get(key)
-        return None if raw is None else statecodec.loads(raw)
+        if raw is None:
+            return None
+        stored = statecodec.loads(raw)
+        if self.cache_size:
+            self._remember(key, stored)
+        return stored
 
     def items(self, partitions: Collection[int]) -> Iterator[tuple[bytes, StoredClient]]:
         """The stored clients of the given partitions, read straight from the store (Faust's
@@ -383,6 +414,8 @@ class TableIO:
                 write.put(key, raw)
                 store._key_index[key] = partition
             records.append((key, raw, partition))
+            if self.cache_size:
+                self._remember(key, stored)
         for partition, write in writes.items():
             store._db_for_partition(partition).write(write)
         last: dict[int, asyncio.Future[Any]] = {}

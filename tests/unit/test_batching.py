@@ -229,3 +229,39 @@ def test_observing_many_latencies_at_once_fills_the_same_buckets_as_one_at_a_tim
         for h in (one, many)
     ]  # fmt: skip
     assert samples[0] == samples[1]
+
+
+@pytest.mark.parametrize("store", ["memory", "rocksdb"])
+async def test_the_decoded_cache_follows_every_write_and_is_emptied_on_request(
+    tmp_path: Path, store: str, restore_gc: None
+) -> None:
+    from streams.app import create_app
+    from streams.batching import TableIO
+
+    app = create_app(settings(tmp_path, store))
+    table = app.tables[CLIENTS_TABLE]
+    io = TableIO(table, cache_size=2)  # two generations of at most two entries
+
+    async def send(topic: str, key: bytes | None, value: bytes, partition: int | None) -> Any:
+        future: asyncio.Future[Metadata] = asyncio.get_running_loop().create_future()
+        future.set_result(Metadata(offset=0))
+        return future
+
+    first = StoredClient(1, state_of(counted_client_events("K1")))
+    second = StoredClient(1, state_of([deregistration("K1")]))
+    await io.put_many([(b"K1", first)], send)
+    assert io.get(1, b"K1") == first
+    await io.put_many([(b"K1", second)], send)
+    assert io.get(1, b"K1") is second  # the written state itself, from the cache
+    # the cache never answers for another partition: RocksDB keeps a store per partition, the
+    # memory store one dict for all
+    assert io.get(0, b"K1") == (None if store == "rocksdb" else second)
+    for n in range(6):  # more clients than the cache holds: K1 ages out, and is read again
+        await io.put_many([(f"X{n}".encode(), StoredClient(1, state_of([])))], send)
+    assert io.get(1, b"K1") == second and io.get(1, b"K1") is not second
+    # a state restored under the cache (recovery) is read once the cache is emptied
+    restored = StoredClient(1, state_of(counted_client_events("K1", at=9)))
+    await TableIO(table).put_many([(b"K1", restored)], send)  # not through this cache
+    assert io.get(1, b"K1") == second
+    io.forget()
+    assert io.get(1, b"K1") == restored
