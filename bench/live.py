@@ -60,6 +60,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds per thread name (comm) of a process: Python's threads are all `python3`
+    unless named, RocksDB's are `rocksdb:*`."""
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            comm = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        out[comm] = out.get(comm, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
 def memory(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (peak RSS) of a process, in bytes."""
     out = {}
@@ -319,9 +333,11 @@ def wait(probe: Callable[[], Any], timeout: float, what: str, every: float = 0.2
 
 def run_worker_throughput(
     settings: Settings, expected: list[dict[str, Any]], events: int, clients: int, log: Path,
-    broker_pid: int | None, keep_running: bool = False,
+    broker_pid: int | None, keep_running: bool = False, profile: Path | None = None,
 ) -> tuple[dict[str, Any], WorkerProcess]:  # fmt: skip
-    """Start a worker on filled input topics; time it until its counts equal `expected`."""
+    """Start a worker on filled input topics; time it until its counts equal `expected`.
+    With `profile`, py-spy samples the worker from its first event to the right counts and
+    writes collapsed stacks there (`python -m bench.profile` summarises them)."""
     from streams.topics import create_topics
 
     asyncio.run(create_topics(settings))  # the changelogs of this app id
@@ -338,15 +354,30 @@ def run_worker_throughput(
         wait(first_event, 180, "the worker's first event", every=0.05)
         t_first = time.monotonic()
         cpu_first, mem_first = cpu_seconds(worker.pid), memory(worker.pid)
+        threads_first = thread_cpu_seconds(worker.pid)
         broker_cpu_first = cpu_seconds(broker_pid) if broker_pid else 0.0
+        spy = None
+        if profile is not None:
+            spy = subprocess.Popen(
+                ["py-spy", "record", "--pid", str(worker.pid), "--rate", "200", "--nonblocking",
+                 "--format", "raw", "--output", str(profile)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
 
         def counted() -> bool:
             worker.check()
             return worker.counts() == expected
 
         wait(counted, 3600, "/counts to equal expected.json", every=0.1)
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            spy.wait(60)
         t_counts = time.monotonic()
         cpu_counts, mem_counts = cpu_seconds(worker.pid), memory(worker.pid)
+        threads = {
+            name: (cpu - threads_first.get(name, 0.0)) / events * 1e6
+            for name, cpu in sorted(thread_cpu_seconds(worker.pid).items())
+        }
         broker_cpu = (cpu_seconds(broker_pid) - broker_cpu_first) if broker_pid else 0.0
 
         def committed() -> bool:
@@ -362,6 +393,7 @@ def run_worker_throughput(
             "seconds_to_committed": t_commit - t_first,
             "events_per_s": events / seconds,
             "cpu_s_per_million": (cpu_counts - cpu_first) / events * 1e6,
+            "cpu_s_per_million_by_thread": threads,
             "broker_cpu_s_per_million": broker_cpu / events * 1e6,
             "rss_start": mem_first["VmRSS"],
             "rss_end": mem_counts["VmRSS"],
@@ -826,6 +858,8 @@ def main() -> None:
                         help="store of the naive agent and the worker")  # fmt: skip
     parser.add_argument("--also-memory", action="store_true",
                         help="also run the worker with the memory store")  # fmt: skip
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the worker's throughput run with py-spy (slows it)")  # fmt: skip
     parser.add_argument("--broker-port", type=int, default=19800)
     parser.add_argument("--broker-dir", type=Path, default=Path("/tmp/bench-broker"))
     parser.add_argument(
@@ -833,7 +867,7 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=float, default=2000.0)
     parser.add_argument("--latency-seconds", type=float, default=90.0)
-    parser.add_argument("--recovery-clients", type=int, default=300_000)
+    parser.add_argument("--recovery-clients", type=int, default=1_000_000)
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -882,10 +916,11 @@ def main() -> None:
             results["worker"], worker = run_worker_throughput(
                 base, expected, events, args.clients, tmp / "worker.log", broker_pid,
                 keep_running="latency" not in skip,
+                profile=tmp / "worker.pyspy" if args.profile else None,
             )  # fmt: skip
             print("worker", json.dumps(results["worker"]), flush=True)
         figures["throughput"] = results
-        if worker is not None:
+        if worker is not None and "latency" not in skip:
             lat_pop = population(
                 max(30_000, int(args.rate * args.latency_seconds / 6)), args.seed + 1
             )
