@@ -24,7 +24,7 @@ test-integration:
 lint:
 	ruff check streams tests bench
 	ruff format --check streams tests bench
-	mypy streams
+	mypy streams bench
 
 bench:  ## core benchmarks: apply+classify, decode+apply+classify
 	$(PYTHON) -m bench.core

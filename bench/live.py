@@ -366,7 +366,7 @@ def run_worker_throughput(
 
         def counted() -> bool:
             worker.check()
-            return worker.counts() == expected
+            return bool(worker.counts() == expected)
 
         wait(counted, 3600, "/counts to equal expected.json", every=0.1)
         if spy is not None:
@@ -505,7 +505,7 @@ def naive_faust(settings: Settings, total: int, out: Path, data_dir: Path) -> No
         "clients", default=None, partitions=settings.partitions, key_type=bytes,
         schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="client_state"),
     )  # fmt: skip
-    clients.key_serializer, clients.value_serializer = "raw", "client_state"
+    clients.key_serializer, clients.value_serializer = "raw", "client_state"  # type: ignore[attr-defined]
     seen = {"done": 0, "t_first": 0.0, "cpu_first": 0.0, "rss_first": 0}
 
     @app.agent(source, name="naive")
@@ -790,7 +790,12 @@ def empty_worker_rss(bootstrap: str, run: str, tmp: Path) -> int:
     asyncio.run(create_topics(s))
     worker = WorkerProcess(s, tmp / "empty.log").start()
     try:
-        wait(lambda: worker.check() or worker.ready(), 300, "/readyz 200", every=0.2)
+
+        def ready() -> bool:
+            worker.check()
+            return worker.ready()
+
+        wait(ready, 300, "/readyz 200", every=0.2)
         time.sleep(2)
         return memory(worker.pid)["VmRSS"]
     finally:
