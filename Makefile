@@ -30,7 +30,7 @@ bench:  ## core benchmarks: apply+classify, decode+apply+classify
 	$(PYTHON) -m bench.core
 
 bench-live:  ## live benchmarks on a local broker: plain aiokafka vs naive Faust vs the worker
-	$(PYTHON) -m bench.live
+	$(PYTHON) -m bench.live --also-memory $(BENCH_LIVE_ARGS)
 
 clean:
 	rm -rf .cache/worker .cache/demo .cache/test-broker
