@@ -206,7 +206,7 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
         await publish(everything=True)
 
     def state_of(partition: int, client_id: str) -> Any:
-        stored = clients.get(client_id.encode())
+        stored = table_io.get(partition, client_id.encode())
         return None if stored is None else stored.state
 
     @app.timer(interval=settings.clock_interval_seconds)
