@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
+
+from streams.topics import CHANGELOG_SEGMENT_BYTES, CLIENTS_TABLE
 
 from .live import Worker, cli, converged, load_expected, stack_env, wait_until
 
@@ -46,3 +49,22 @@ def test_topics_create_is_idempotent(kafka_broker: str, tmp_path: Path) -> None:
     second = cli(env, "topics", "create")
     assert "created" in first
     assert "created" not in second and second.count("exists") == first.count("created")
+    assert changelog_config(kafka_broker, "t-idem")["segment.bytes"] == CHANGELOG_SEGMENT_BYTES
+
+
+def changelog_config(bootstrap: str, app_id: str) -> dict[str, str]:
+    """The client changelog's topic configuration, as the broker describes it."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    async def describe() -> dict[str, str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            topic = f"{app_id}-{CLIENTS_TABLE}-changelog"
+            found = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+            return {entry[0]: entry[1] for entry in found[0].resources[0][4]}
+        finally:
+            await admin.close()
+
+    return asyncio.run(describe())
