@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 from .domain import ClientState, IndicationOwner, RegistrationStatus
 from .domain.state import IndicationFact, Membership, ProfileFact, Registration
@@ -14,9 +14,9 @@ from .domain.state import IndicationFact, Membership, ProfileFact, Registration
 FORMAT_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class StoredClient:
-    """A table value: the client's state and the input partition it belongs to."""
+class StoredClient(NamedTuple):
+    """A table value: the client's state and the input partition it belongs to. (A
+    NamedTuple: one is made for every applied event and every client read.)"""
 
     partition: int
     state: ClientState
@@ -86,13 +86,24 @@ def from_json(data: dict[str, Any]) -> StoredClient:
 # 60 % less time (dumps) and 30 % less (loads). tests/unit/test_statecodec.py holds them to
 # the same bytes and the same states.
 _q = encode_basestring_ascii  # a JSON string, as json.dumps writes it
-_decode = json.JSONDecoder().decode
+_decode = orjson.loads  # three times as fast as json's decoder
 _STATUS = {s.value: s for s in RegistrationStatus}
 _OWNER = {o.value: o for o in IndicationOwner}
 _STATUS_JSON = {s: _q(s.value) for s in RegistrationStatus}
 _OWNER_JSON = {o: _q(o.value) for o in IndicationOwner}
 _BOOL = {True: "true", False: "false"}
-_fromordinal = date.fromordinal
+
+
+class _Days(dict[int, date]):
+    """Day ordinal -> date, made once per day: a lookup is a quarter of `date.fromordinal`,
+    and states read together share their date objects."""
+
+    def __missing__(self, ordinal: int) -> date:
+        day = self[ordinal] = date.fromordinal(ordinal)
+        return day
+
+
+_DAYS = _Days()
 
 
 def dumps(stored: StoredClient) -> bytes:
@@ -133,7 +144,7 @@ def dumps(stored: StoredClient) -> bytes:
 
 def loads(raw: bytes) -> StoredClient:
     """Decode bytes written by `dumps` (or by `to_json`)."""
-    data = _decode(raw.decode())
+    data = _decode(raw)
     if type(data) is not dict or data.get("v") != FORMAT_VERSION:
         return from_json(data)  # raises the format's own error
     try:
@@ -143,14 +154,14 @@ def loads(raw: bytes) -> StoredClient:
             None
             if m is None
             else Membership(
-                (m[0], m[1]), _fromordinal(m[2]), None if m[3] is None else _fromordinal(m[3]),
+                (m[0], m[1]), _DAYS[m[2]], None if m[3] is None else _DAYS[m[3]],
                 m[4], m[5],
             )
         )  # fmt: skip
         indications = {
             k: IndicationFact(
-                (x[0], x[1]), _OWNER[x[2]], None if x[3] is None else _fromordinal(x[3]),
-                None if x[4] is None else _fromordinal(x[4]), x[5],
+                (x[0], x[1]), _OWNER[x[2]], None if x[3] is None else _DAYS[x[3]],
+                None if x[4] is None else _DAYS[x[4]], x[5],
             )
             for k, x in i.items()
         }  # fmt: skip
