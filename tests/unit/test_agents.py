@@ -8,13 +8,10 @@ real-broker tests' (tests/integration/).
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import faust
-import pytest
 
 from streams.app import create_app
 from streams.codecs import AvroCodec, event_to_record, schema_name_of
@@ -73,14 +70,6 @@ class FakeProducer:
 
     def to(self, topic: str) -> list[Sent]:
         return [s for s in self.sent if s.topic == topic]
-
-
-@pytest.fixture
-def restore_gc() -> Iterator[None]:
-    thresholds = gc.get_threshold()  # create_app tunes the collector for the process
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*thresholds)
 
 
 def make_app(tmp_path: Path) -> tuple[faust.App, Settings, FakeProducer]:

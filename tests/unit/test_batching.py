@@ -9,9 +9,7 @@ from `current_event()`, which a batch does not have.
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -145,14 +143,6 @@ class Sent(NamedTuple):
 
 class Metadata(NamedTuple):
     offset: int
-
-
-@pytest.fixture
-def restore_gc() -> Iterator[None]:
-    thresholds = gc.get_threshold()
-    yield
-    gc.unfreeze()
-    gc.set_threshold(*thresholds)
 
 
 @pytest.mark.parametrize("store", ["memory", "rocksdb"])
