@@ -1,4 +1,5 @@
-"""Core benchmarks: events/s for apply+classify, and for decode+apply+classify from Avro bytes.
+"""Core benchmarks: events/s for apply+classify, and for decode+apply+classify from Avro bytes;
+per client, the state decode and the ledger rebuild a worker does after recovery.
 
 Run: `make bench` (or `python -m bench.core --clients 40000`). One process, one core.
 """
@@ -17,9 +18,11 @@ from pathlib import Path
 from streams.codecs import AvroCodec, EventDecoder, event_to_record, schema_name_of
 from streams.domain import ClientState, Event, classify, fold, validate
 from streams.generate import generate
+from streams.ledger import Ledger
 from streams.reference import load_regions
 from streams.replay import read_events, read_records
 from streams.runtime import tune_gc
+from streams.statecodec import StoredClient, dumps, loads
 
 AS_OF = date(2026, 11, 29)
 
@@ -81,6 +84,23 @@ def main() -> None:
             decoders[name](data)
         return len(messages)
 
+    final: dict[str, ClientState] = {}
+    for event in events:
+        final[event.client_id] = fold(final.get(event.client_id), event)[0]
+    stored = [(k, dumps(StoredClient(hash(k) % 4, v))) for k, v in final.items()]
+
+    def state_decode() -> int:
+        for _, raw in stored:
+            loads(raw)
+        return len(stored)
+
+    def ledger_rebuild() -> int:  # as after a recovery: decode each client once, then count it
+        ledger = Ledger(regions, AS_OF)
+        ledger.rebuild_partitions(
+            range(4), ((s.partition, k, s.state) for k, s in ((k, loads(r)) for k, r in stored))
+        )
+        return len(stored)
+
     print(
         f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
     )
@@ -93,6 +113,15 @@ def main() -> None:
         seconds, done = best_of(args.runs, work)
         print(
             f"{label:<42} {done / seconds:>12,.0f} events/s  ({seconds:.2f} s best of {args.runs})"
+        )
+    for label, work in (
+        ("state decode (statecodec.loads)", state_decode),
+        ("ledger rebuild (decode, classify, due date)", ledger_rebuild),
+    ):
+        seconds, done = best_of(args.runs, work)
+        print(
+            f"{label:<42} {seconds / done * 1e6:>12.1f} µs/client ({done} clients, best of "
+            f"{args.runs})"
         )
 
 
