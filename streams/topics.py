@@ -46,7 +46,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
             n,
             {**compact, "segment.bytes": CHANGELOG_SEGMENT_BYTES},
             "client state changelog",
-        ),  # fmt: skip
+        ),
         TopicSpec(settings.topic_subtotals, 1, compact, "absolute subtotals per input partition"),
         TopicSpec(changelog_topic(settings, SUBTOTALS_TABLE), 1, compact, "aggregator changelog"),
         TopicSpec(settings.topic_counts, 1, compact, "RegionCounts per region and NL (output)"),
