@@ -78,3 +78,18 @@ def test_what_is_not_the_format_fails_as_the_reference_does(raw: bytes) -> None:
         reference_loads(raw)
     with pytest.raises(type(reference.value)):
         loads(raw)
+
+
+def test_an_encoded_state_takes_no_more_memory_than_its_bytes() -> None:
+    # the memory store keeps every client's encoded state: orjson's result alone held a
+    # 4 KiB buffer for a state of about 300 bytes
+    import tracemalloc
+
+    stored = StoredClient(1, states_per_client([erasure("K9", at=5)])["K9"])
+    tracemalloc.start()
+    try:
+        kept = [dumps(stored) for _ in range(1000)]
+        allocated, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert allocated / len(kept) < 2 * len(kept[0]) + 100
