@@ -180,7 +180,14 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
         partitions = owned_input_partitions()
         started = time.monotonic()
         table_io.forget()  # the store was restored under the cache
-        runtime.rebuild(table_io.items(partitions), partitions)
+        try:
+            runtime.rebuild(table_io.items(partitions), partitions)
+        except ValueError as exc:  # a state this version cannot read; the worker stays not ready
+            log.critical(
+                "cannot read the client table of partitions %s (%s): this worker stays not ready;"
+                " see docs/runbook.md, WorkerNotReady", sorted(partitions), exc,
+            )  # fmt: skip
+            return
         log.info(
             "ledger rebuilt for partitions %s in %.2f s", sorted(partitions),
             time.monotonic() - started,

@@ -117,3 +117,37 @@ def test_the_changelog_holds_every_client_in_its_partition_and_restores_the_exac
         restores_exactly(again)
     finally:
         again.stop()
+
+
+def test_a_state_it_cannot_read_keeps_the_worker_not_ready_with_a_clear_log_line(
+    kafka_broker: str, tmp_path: Path
+) -> None:
+    # as a development build once wrote them: no format version
+    env = stack_env(kafka_broker, "unreadable", tmp_path)
+    cli(env, "topics", "create")
+
+    async def write_old_state() -> None:
+        from aiokafka import AIOKafkaProducer
+
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_broker, acks="all")
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                "t-unreadable-clients-changelog", key=b"K1",
+                value=b'{"partition":0,"state":{"registration":null}}', partition=0,
+            )  # fmt: skip
+        finally:
+            await producer.stop()
+
+    asyncio.run(write_old_state())
+    worker = Worker(env, tmp_path / "worker.log").start()
+    try:
+        wait_until(
+            lambda: "cannot read the client table" in worker.log_tail(200), 90,
+            "the log line on the unreadable state",
+        )  # fmt: skip
+        assert "unknown client state format None" in worker.log_tail(200)
+        assert worker.alive() and not worker.ready()
+        assert get_json(f"{worker.url}/readyz").get("ready") is False
+    finally:
+        worker.stop()
