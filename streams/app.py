@@ -175,11 +175,10 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
     def owned_input_partitions() -> set[int]:
         return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in input_topics}
 
-    @clients.on_recover
-    async def rebuild_ledger() -> None:
+    def rebuild_from_store() -> None:
+        """The ledger of the owned partitions, recomputed from the client table."""
         partitions = owned_input_partitions()
         started = time.monotonic()
-        table_io.forget()  # the store was restored under the cache
         try:
             runtime.rebuild(table_io.items(partitions), partitions)
         except ValueError as exc:  # a state this version cannot read; the worker stays not ready
@@ -192,6 +191,11 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
             "ledger rebuilt for partitions %s in %.2f s", sorted(partitions),
             time.monotonic() - started,
         )  # fmt: skip
+
+    @clients.on_recover
+    async def rebuild_ledger() -> None:
+        table_io.forget()  # the store was restored under the cache
+        rebuild_from_store()
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
@@ -219,8 +223,7 @@ def _wire_clients(app: faust.App, settings: Settings, runtime: Runtime) -> None:
     @app.timer(interval=settings.clock_interval_seconds)
     async def clock() -> None:
         if runtime.recovered and not runtime.tick_clock(state_of):
-            partitions = owned_input_partitions()
-            runtime.rebuild(table_io.items(partitions), partitions)
+            rebuild_from_store()
         _update_lag(app, runtime)
 
 

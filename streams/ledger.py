@@ -49,10 +49,6 @@ class Ledger:
         """The cell a client state adds 1 to today, if any."""
         return None if state is None else cell_of(classify(state, self.day, self.regions))
 
-    def rebuild(self, partition: int, clients: Iterable[tuple[str, ClientState]]) -> None:
-        """Recompute one partition's subtotals and due index from its client states."""
-        self.rebuild_partitions({partition}, ((partition, c, s) for c, s in clients))
-
     def rebuild_partitions(
         self, partitions: Iterable[int], clients: Iterable[tuple[int, str, ClientState]]
     ) -> None:

@@ -140,16 +140,22 @@ class Runtime:
         )
 
     def rebuild(self, clients: Iterable[tuple[bytes, StoredClient]], partitions: set[int]) -> None:
-        """Recompute the ledger for the owned partitions from the client table."""
+        """Recompute the ledger for the owned partitions from the client table; a state that
+        cannot be read (ValueError) leaves the worker not ready."""
         self.ledger.day = self.today()
         lost = set(self.ledger.partitions) - partitions
         for p in lost:
             self.ledger.drop(p)
         self.metrics.forget_partitions(lost)
-        self.ledger.rebuild_partitions(
-            partitions,
-            ((s.partition, key.decode(), s.state) for key, s in clients if s is not None),
-        )
+        try:
+            self.ledger.rebuild_partitions(
+                partitions,
+                ((s.partition, key.decode(), s.state) for key, s in clients if s is not None),
+            )
+        except ValueError:
+            self.recovered = False
+            self.metrics.ready.set(0)
+            raise
         self.dirty = set(partitions)
         self.recovered = True
         self.metrics.ready.set(1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -255,3 +256,19 @@ async def test_the_decoded_cache_follows_every_write_and_is_emptied_on_request(
     assert io.get(1, b"K1") == second
     io.forget()
     assert io.get(1, b"K1") == restored
+
+
+def test_a_client_table_it_cannot_read_leaves_the_runtime_not_ready(tmp_path: Path) -> None:
+    s = settings(tmp_path)
+    runtime = Runtime(s, regions(), Metrics())
+    good = StoredClient(1, state_of(counted_client_events("K1")))
+    runtime.rebuild(iter([(b"K1", good)]), {1})
+    assert runtime.recovered and runtime.metrics.ready._value.get() == 1
+
+    def unreadable() -> Iterator[tuple[bytes, StoredClient]]:
+        yield b"K1", good
+        raise ValueError("unknown client state format None")
+
+    with pytest.raises(ValueError, match="unknown client state format"):
+        runtime.rebuild(unreadable(), {1})
+    assert not runtime.recovered and runtime.metrics.ready._value.get() == 0
