@@ -15,14 +15,14 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from streams.codecs import AvroCodec, EventDecoder, event_to_record, schema_name_of
+from streams.codecs.avro import AvroCodec, EventDecoder, event_to_record, schema_name_of
+from streams.codecs.state import StoredClient, dumps, loads
+from streams.devtools.generate import generate
 from streams.domain import ClientState, Event, classify, fold, validate
-from streams.generate import generate
-from streams.ledger import Ledger
-from streams.reference import load_regions
-from streams.replay import read_events, read_records
-from streams.runtime import tune_gc
-from streams.statecodec import StoredClient, dumps, loads
+from streams.service.ledger import Ledger
+from streams.service.reference import load_regions
+from streams.service.replay import read_events, read_records
+from streams.service.runtime import tune_gc
 
 AS_OF = date(2026, 11, 29)
 

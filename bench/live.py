@@ -44,7 +44,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from streams import broker as local_broker
+from streams.devtools import broker as local_broker
 from streams.settings import Settings
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -119,7 +119,7 @@ def population(clients: int, seed: int) -> Path:
     """A generated population, cached under .cache/bench/pop-<clients>-s<seed>."""
     out = CACHE / f"pop-{clients}-s{seed}"
     if not (out / "expected.json").is_file():
-        from streams.generate import generate
+        from streams.devtools.generate import generate
 
         shutil.rmtree(out, ignore_errors=True)
         print(f"generating {clients} clients (seed {seed}) into {out} ...", flush=True)
@@ -159,8 +159,8 @@ def env_of(settings: Settings) -> dict[str, str]:
 
 def produce(settings: Settings, pop: Path) -> tuple[int, float]:
     """Publish a population to the input topics as fast as possible: (events, seconds)."""
-    from streams.produce import messages, publish
-    from streams.topics import create_topics
+    from streams.kafka.producer import messages, publish
+    from streams.kafka.topics import create_topics
 
     asyncio.run(create_topics(settings))
     started = time.monotonic()
@@ -338,7 +338,7 @@ def run_worker_throughput(
     """Start a worker on filled input topics; time it until its counts equal `expected`.
     With `profile`, py-spy samples the worker from its first event to the right counts and
     writes collapsed stacks there (`python -m bench.profile` summarises them)."""
-    from streams.topics import create_topics
+    from streams.kafka.topics import create_topics
 
     asyncio.run(create_topics(settings))  # the changelogs of this app id
     ends = end_offsets(settings)
@@ -426,10 +426,10 @@ async def plain_loop(settings: Settings, total: int, out: Path) -> None:
     """(1): getmany batches, the same per-event work as the worker, state in a dict."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from streams.ledger import Ledger
-    from streams.processor import Processor
-    from streams.reference import load_regions
-    from streams.runtime import tune_gc
+    from streams.service.admission import Processor
+    from streams.service.ledger import Ledger
+    from streams.service.reference import load_regions
+    from streams.service.runtime import tune_gc
 
     regions = load_regions()
     ledger = Ledger(regions, date.fromisoformat(AS_OF))
@@ -486,10 +486,10 @@ def naive_faust(settings: Settings, total: int, out: Path, data_dir: Path) -> No
     """(2): a straightforward Faust agent: one event at a time, one Table write per event."""
     import faust
 
-    from streams.app import faust_broker_url
-    from streams.ledger import Ledger
-    from streams.processor import Processor
-    from streams.reference import load_regions
+    from streams.engine.app import faust_broker_url
+    from streams.service.admission import Processor
+    from streams.service.ledger import Ledger
+    from streams.service.reference import load_regions
 
     regions = load_regions()
     ledger = Ledger(regions, date.fromisoformat(AS_OF))
@@ -587,7 +587,7 @@ def _interleaved(
     pop: Path, settings: Settings, skip: set[str]
 ) -> Iterator[tuple[str, bytes, bytes]]:
     """The population's messages, the four files round-robin, without clients in `skip`."""
-    from streams.produce import messages
+    from streams.kafka.producer import messages
 
     streams = [messages([p], settings) for p in sorted(pop.glob("*.avro"))]
     for group in itertools.zip_longest(*streams):
@@ -599,8 +599,8 @@ def _interleaved(
 def onbekend_clients(pop: Path) -> set[str]:
     """Clients with any registration whose gemeente is null or unknown (region ONBEKEND)."""
     from streams.domain.regions import ONBEKEND
-    from streams.reference import load_regions
-    from streams.replay import read_records
+    from streams.service.reference import load_regions
+    from streams.service.replay import read_records
 
     regions = load_regions()
     return {
@@ -615,7 +615,7 @@ async def _latency(
 ) -> dict[str, Any]:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-    from streams.codecs import AvroCodec, event_to_record
+    from streams.codecs.avro import AvroCodec, event_to_record
     from streams.domain import (
         ClientRegistration,
         Indication,
@@ -767,7 +767,7 @@ def time_to_ready(settings: Settings, log: Path, expected: list[dict[str, Any]])
 async def _changelog_records(settings: Settings) -> int:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from streams.topics import CLIENTS_TABLE, changelog_topic
+    from streams.kafka.topics import CLIENTS_TABLE, changelog_topic
 
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers)
     await consumer.start()
@@ -785,7 +785,7 @@ def empty_worker_rss(bootstrap: str, run: str, tmp: Path) -> int:
     """RSS of a ready worker (memory store) with no state: the base of per-client figures."""
     s = settings_for(bootstrap, f"bench-{run}-empty", f"bench-{run}-empty", store="memory",
                      data_dir=tmp / "empty")  # fmt: skip
-    from streams.topics import create_topics
+    from streams.kafka.topics import create_topics
 
     asyncio.run(create_topics(s))
     worker = WorkerProcess(s, tmp / "empty.log").start()
@@ -829,7 +829,7 @@ def run_recovery(
     (fresh data dir; RocksDB and memory store) and from the local RocksDB (restart). The
     state is built once per population, broker and changelog layout by a worker (kept for
     the next runs); the log cleaner gets to compact the changelog first, as in production."""
-    from streams.topics import CHANGELOG_SEGMENT_BYTES, CLIENTS_TABLE, changelog_topic
+    from streams.kafka.topics import CHANGELOG_SEGMENT_BYTES, CLIENTS_TABLE, changelog_topic
 
     rpop = population(clients, seed)
     expected = json.loads((rpop / "expected.json").read_text())

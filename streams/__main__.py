@@ -1,5 +1,5 @@
 """`python -m streams` runs the `transparantie` command line."""
 
-from .cli import main
+from streams.cli import main
 
 main()

@@ -26,7 +26,7 @@ from streams.domain.events import (
 from streams.domain.regions import Regions
 from streams.domain.state import ClientState, apply
 from streams.domain.teldefinitie import Classification, classify
-from streams.reference import load_regions
+from streams.service.reference import load_regions
 
 #: The day of counting used throughout the tests (a Monday).
 DAY = date(2026, 3, 16)

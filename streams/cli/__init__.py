@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import demo, kafka_commands, offline, reliability
+from streams.cli import kafka_commands, offline, reliability
+from streams.devtools import demo
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..formats import FORMATS, Format, render
-from .offline import expand
+from streams.cli.offline import expand
+from streams.service.formats import FORMATS, Format, render
 
 
 @click.group()
@@ -22,7 +22,7 @@ def broker() -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def broker_start(port: int, data_dir: Path | None) -> None:
     """Start the broker in the background (idempotent) and wait until it answers."""
-    from .. import broker as local
+    from streams.devtools import broker as local
 
     local.start(port=port, data_dir=data_dir)
     st = local.status(data_dir, port)
@@ -35,7 +35,7 @@ def broker_start(port: int, data_dir: Path | None) -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def broker_stop(data_dir: Path | None) -> None:
     """Stop the broker cleanly."""
-    from .. import broker as local
+    from streams.devtools import broker as local
 
     local.stop(data_dir)
     click.echo("broker stopped")
@@ -45,7 +45,7 @@ def broker_stop(data_dir: Path | None) -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def broker_status(data_dir: Path | None) -> None:
     """Say whether the broker runs; exit 1 when it does not."""
-    from .. import broker as local
+    from streams.devtools import broker as local
 
     st = local.status(data_dir)
     state = "running" if st.running else "stopped"
@@ -58,7 +58,7 @@ def broker_status(data_dir: Path | None) -> None:
 @broker.command("fetch")
 def broker_fetch() -> None:
     """Resolve the broker jars with Maven into the cache (no start)."""
-    from .. import broker as local
+    from streams.devtools import broker as local
 
     click.echo(local.ensure_jars())
 
@@ -71,8 +71,8 @@ def topics() -> None:
 @topics.command("create")
 def topics_create() -> None:
     """Create every topic (idempotent): inputs, changelogs, subtotals, counts, dead letters."""
-    from ..settings import Settings
-    from ..topics import create_topics
+    from streams.kafka.topics import create_topics
+    from streams.settings import Settings
 
     for spec, created in asyncio.run(create_topics(Settings())):
         state = "created" if created else "exists "
@@ -86,8 +86,8 @@ def topics_create() -> None:
 @click.option("--loglevel", "-l", default=None, help="Log level (default TRANSPARANTIE_LOG_LEVEL).")
 def worker(web_port: int | None, loglevel: str | None) -> None:
     """Run one Faust worker (join the consumer group; serve /counts, /metrics, /readyz)."""
-    from ..app import create_app
-    from ..settings import Settings
+    from streams.engine.app import create_app
+    from streams.settings import Settings
 
     settings = Settings() if web_port is None else Settings(web_port=web_port)
     app = create_app(settings)
@@ -105,9 +105,9 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
     """Publish the events of Avro files (as written by `generate`) to their input topics."""
     from tqdm import tqdm
 
-    from ..produce import messages, publish
-    from ..replay import count_records
-    from ..settings import Settings
+    from streams.kafka.producer import messages, publish
+    from streams.service.replay import count_records
+    from streams.settings import Settings
 
     settings = Settings()
     paths = expand(files)
@@ -123,10 +123,10 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
 @click.option("--timeout", type=float, default=30.0, show_default=True)
 def report(fmt: Format, timeout: float) -> None:
     """The publication table as it stands in the counts topic."""
-    from ..clock import day_of_counting
-    from ..countsview import CountsView
-    from ..reference import load_regions
-    from ..settings import Settings
+    from streams.kafka.countsview import CountsView
+    from streams.service.clock import day_of_counting
+    from streams.service.reference import load_regions
+    from streams.settings import Settings
 
     settings = Settings()
     view = CountsView(settings, load_regions())

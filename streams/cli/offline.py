@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..clock import today
-from ..formats import FORMATS, Format, render
+from streams.service.clock import today
+from streams.service.formats import FORMATS, Format, render
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -42,9 +42,9 @@ def replay(
     """Fold Avro event files (any number, any order; a directory = its *.avro) into the table."""
     from tqdm import tqdm
 
-    from ..reference import load_regions
-    from ..replay import count_records, read_records
-    from ..replay import replay as run_replay
+    from streams.service.reference import load_regions
+    from streams.service.replay import count_records, read_records
+    from streams.service.replay import replay as run_replay
 
     paths = expand(files)
     show = sys.stderr.isatty() if progress is None else progress
@@ -70,7 +70,7 @@ def generate(
     clients: int, seed: int, out_dir: Path, as_of: datetime | None, progress: bool
 ) -> None:
     """Write a synthetic population (Avro files) and the table it was built to reach."""
-    from ..generate import generate as run_generate
+    from streams.devtools.generate import generate as run_generate
 
     summary = run_generate(clients, seed, out_dir, as_day(as_of), progress=progress)
     click.echo(f"wrote {out_dir}: {summary}", err=True)

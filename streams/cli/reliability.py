@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .offline import DATE
+from streams.cli.offline import DATE
 
 LIST_FORMATS = ("table", "json")
 #: The port the reconcile job serves its metrics on (deploy/prometheus scrapes reconcile:9091).
@@ -36,8 +36,8 @@ def dead_letters() -> None:
 def dead_letters_list(limit: int | None, fmt: str) -> None:
     """Show the dead letters: offset, source topic/partition/offset, error class, reason, time
     and the sizes of key and value. The raw bytes hold client ids and are never shown."""
-    from ..deadletters import read_dead_letters, render_list
-    from ..settings import Settings
+    from streams.kafka.deadletters import read_dead_letters, render_list
+    from streams.settings import Settings
 
     try:
         letters = asyncio.run(read_dead_letters(Settings()))
@@ -63,8 +63,8 @@ def dead_letters_replay(since_offset: int, dry_run: bool) -> None:
     replayed again by this run, and `--since-offset` (printed at the end) skips it next time.
     Events that were applied are no-ops when they arrive twice.
     """
-    from ..deadletters import render_replay, replay
-    from ..settings import Settings
+    from streams.kafka.deadletters import render_replay, replay
+    from streams.settings import Settings
 
     try:
         report = asyncio.run(replay(Settings(), since_offset, dry_run))
@@ -110,11 +110,11 @@ def reconcile(
     With --metrics-port (or --metrics) it runs every --interval seconds until stopped and serves
     transparantie_reconcile_differences and transparantie_reconcile_last_run_timestamp_seconds.
     """
-    from ..clock import day_of_counting
-    from ..reconcile import reconcile as run
-    from ..reconcile import render
-    from ..reference import load_regions
-    from ..settings import Settings
+    from streams.service.clock import day_of_counting
+    from streams.service.reconcile import reconcile as run
+    from streams.service.reconcile import render
+    from streams.service.reference import load_regions
+    from streams.settings import Settings
 
     settings = Settings()
     regions = load_regions()

@@ -1,6 +1,6 @@
 """The pure domain core: events, client state, the counting definition and the table."""
 
-from .events import (
+from streams.domain.events import (
     ClientRegistration,
     Event,
     Indication,
@@ -11,11 +11,17 @@ from .events import (
     RegistrationStatus,
     Version,
 )
-from .regions import NEDERLAND, ONBEKEND, Regions
-from .state import EMPTY, ClientState, Outcome, apply, erase, fold
-from .table import Cell, Column, RegionCounts, cell_of, publication_table, tally
-from .teldefinitie import Classification, ClientType, NotCounted, classify, next_change
-from .validation import InvalidEvent, problems, validate
+from streams.domain.regions import NEDERLAND, ONBEKEND, Regions
+from streams.domain.state import EMPTY, ClientState, Outcome, apply, erase, fold
+from streams.domain.table import Cell, Column, RegionCounts, cell_of, publication_table, tally
+from streams.domain.teldefinitie import (
+    Classification,
+    ClientType,
+    NotCounted,
+    classify,
+    next_change,
+)
+from streams.domain.validation import InvalidEvent, problems, validate
 
 __all__ = [
     "EMPTY",

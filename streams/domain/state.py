@@ -8,7 +8,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from .events import (
+from streams.domain.events import (
     Event,
     Indication,
     IndicationOwner,

@@ -9,8 +9,8 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from .regions import NEDERLAND, ONBEKEND, Regions
-from .teldefinitie import Classification, ClientType
+from streams.domain.regions import NEDERLAND, ONBEKEND, Regions
+from streams.domain.teldefinitie import Classification, ClientType
 
 
 class Column(Enum):

@@ -17,9 +17,9 @@ from datetime import date
 from enum import Enum
 from typing import NamedTuple
 
-from .events import IndicationOwner, ProfilePart, RegistrationStatus
-from .regions import ONBEKEND, Regions
-from .state import ClientState
+from streams.domain.events import IndicationOwner, ProfilePart, RegistrationStatus
+from streams.domain.regions import ONBEKEND, Regions
+from streams.domain.state import ClientState
 
 
 class NotCounted(Enum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .events import (
+from streams.domain.events import (
     ClientRegistration,
     Event,
     Indication,

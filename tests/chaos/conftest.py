@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streams import broker
+from streams.devtools import broker
 
 CHAOS_PORT = int(os.environ.get("TRANSPARANTIE_CHAOS_BROKER_PORT", "19300"))
 

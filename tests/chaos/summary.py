@@ -7,7 +7,7 @@ import statistics
 import sys
 from collections import defaultdict
 
-from .harness import RESULTS
+from tests.chaos.harness import RESULTS
 
 
 def main() -> None:

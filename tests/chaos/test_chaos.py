@@ -14,11 +14,17 @@ from typing import Any
 
 import pytest
 
-from streams import broker
-
-from ..integration.live import Worker, cli, explain_difference, stack_env, wait_until
-from .conftest import CHAOS_PORT, rounds
-from .harness import AS_OF, all_equal, cumulative, population, produce_in_background, record
+from streams.devtools import broker
+from tests.chaos.conftest import CHAOS_PORT, rounds
+from tests.chaos.harness import (
+    AS_OF,
+    all_equal,
+    cumulative,
+    population,
+    produce_in_background,
+    record,
+)
+from tests.integration.live import Worker, cli, explain_difference, stack_env, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 CLIENTS_PER_ROUND = 600

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from streams import broker
+from streams.devtools import broker
 
 DEFAULT_TEST_PORT = 19092
 

@@ -1,4 +1,4 @@
-"""Integration tests of the local Kafka broker (streams.broker) and aiokafka against it."""
+"""Integration tests of the local Kafka broker (streams.devtools.broker) and aiokafka against it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from streams import broker
+from streams.devtools import broker
 
 pytestmark = pytest.mark.kafka
 

@@ -25,8 +25,7 @@ from typing import Any
 
 import pytest
 
-from streams.codecs import AvroCodec, event_to_record
-from streams.deadletters import DeadLetter, read_dead_letters
+from streams.codecs.avro import AvroCodec, event_to_record
 from streams.domain import (
     ClientRegistration,
     Indication,
@@ -35,9 +34,17 @@ from streams.domain import (
     RegisterMembership,
     RegistrationStatus,
 )
+from streams.kafka.deadletters import DeadLetter, read_dead_letters
 from streams.settings import Settings
-
-from .live import PROJECT, Worker, cli, converged, load_expected, stack_env, wait_until
+from tests.integration.live import (
+    PROJECT,
+    Worker,
+    cli,
+    converged,
+    load_expected,
+    stack_env,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.kafka]
 AS_OF = "2026-11-29"

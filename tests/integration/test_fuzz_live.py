@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from streams.codecs import AvroCodec, DecodeError, EventDecoder, event_to_record
+from streams.codecs.avro import AvroCodec, DecodeError, EventDecoder, event_to_record
 from streams.domain import InvalidEvent, ProfileEdit, ProfilePart, validate
-from streams.produce import messages as file_messages
-from streams.reference import load_regions
-from streams.replay import fold_events, table_of
-
-from .live import Worker, cli, stack_env, wait_until
-from .test_dead_letters import dead_letters, send, settings_of
+from streams.kafka.producer import messages as file_messages
+from streams.service.reference import load_regions
+from streams.service.replay import fold_events, table_of
+from tests.integration.live import Worker, cli, stack_env, wait_until
+from tests.integration.test_dead_letters import dead_letters, send, settings_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"

@@ -15,11 +15,18 @@ from typing import Any
 
 import pytest
 
-from streams.deadletters import RawMessage, read_to_end
-from streams.explain import partition_of
-from streams.statecodec import loads
-
-from .live import Worker, cli, converged, get_json, load_expected, stack_env, wait_until
+from streams.codecs.state import loads
+from streams.kafka.deadletters import RawMessage, read_to_end
+from streams.service.explain import partition_of
+from tests.integration.live import (
+    Worker,
+    cli,
+    converged,
+    get_json,
+    load_expected,
+    stack_env,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"

@@ -14,8 +14,7 @@ from streams.domain import (
     RegisterMembership,
     RegistrationStatus,
 )
-
-from .live import Worker, cli, stack_env, wait_until, write_events
+from tests.integration.live import Worker, cli, stack_env, wait_until, write_events
 
 pytestmark = [pytest.mark.kafka]
 DAY = date(2026, 11, 29)

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.topics import CHANGELOG_SEGMENT_BYTES, CLIENTS_TABLE
-
-from .live import Worker, cli, converged, load_expected, stack_env, wait_until
+from streams.kafka.topics import CHANGELOG_SEGMENT_BYTES, CLIENTS_TABLE
+from tests.integration.live import Worker, cli, converged, load_expected, stack_env, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"

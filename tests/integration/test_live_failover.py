@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from .live import PROJECT, Worker, cli, converged, free_port, load_expected, stack_env, wait_until
+from tests.integration.live import (
+    PROJECT,
+    Worker,
+    cli,
+    converged,
+    free_port,
+    load_expected,
+    stack_env,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"

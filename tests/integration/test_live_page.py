@@ -18,7 +18,7 @@ from typing import Any
 import fastavro
 import pytest
 
-from streams.codecs import event_to_record, parsed_schema
+from streams.codecs.avro import event_to_record, parsed_schema
 from streams.domain.events import (
     ClientRegistration,
     Event,
@@ -27,8 +27,7 @@ from streams.domain.events import (
     RegisterMembership,
     RegistrationStatus,
 )
-
-from .live import Worker, cli, converged, load_expected, stack_env, wait_until
+from tests.integration.live import Worker, cli, converged, load_expected, stack_env, wait_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -27,13 +27,20 @@ from typing import Any
 
 import pytest
 
-from streams.codecs import AvroCodec, event_to_record
-from streams.deadletters import read_to_end
+from streams.codecs.avro import AvroCodec, event_to_record
 from streams.domain import Indication, IndicationOwner, classify, next_change
-from streams.reference import load_regions
-from streams.replay import read_records, replay
-
-from .live import PROJECT, Worker, cli, converged, load_expected, stack_env, wait_until
+from streams.kafka.deadletters import read_to_end
+from streams.service.reference import load_regions
+from streams.service.replay import read_records, replay
+from tests.integration.live import (
+    PROJECT,
+    Worker,
+    cli,
+    converged,
+    load_expected,
+    stack_env,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.kafka]
 AS_OF = "2026-11-29"

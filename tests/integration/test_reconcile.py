@@ -14,10 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from streams.codecs import AvroCodec
+from streams.codecs.avro import AvroCodec
 from streams.domain import RegionCounts
-
-from .live import PROJECT, Worker, cli, converged, free_port, load_expected, stack_env, wait_until
+from tests.integration.live import (
+    PROJECT,
+    Worker,
+    cli,
+    converged,
+    free_port,
+    load_expected,
+    stack_env,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.kafka]
 AS_OF = "2026-11-29"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.broker import KAFKA_VERSION
+from streams.devtools.broker import KAFKA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

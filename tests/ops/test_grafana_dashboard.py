@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .promql_names import (
+from tests.ops.promql_names import (
     documented_metrics,
     exposed_series_names,
     grafana_query_names,

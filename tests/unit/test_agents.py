@@ -13,14 +13,14 @@ from typing import Any, NamedTuple
 
 import faust
 
-from streams.app import create_app
-from streams.codecs import AvroCodec, event_to_record, schema_name_of
+from streams.codecs.avro import AvroCodec, event_to_record, schema_name_of
+from streams.codecs.state import loads
 from streams.domain import Event
-from streams.metrics import Metrics
-from streams.runtime import Runtime
+from streams.engine.app import create_app
+from streams.engine.metrics import Metrics
+from streams.kafka.topics import CLIENTS_TABLE, changelog_topic
+from streams.service.runtime import Runtime
 from streams.settings import Settings
-from streams.statecodec import loads
-from streams.topics import CLIENTS_TABLE, changelog_topic
 from tests.factories import (
     AMSTERDAM_REGIO,
     DAY,

@@ -16,13 +16,13 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from streams.codecs import AvroCodec, event_to_record, schema_name_of
+from streams.codecs.avro import AvroCodec, event_to_record, schema_name_of
+from streams.codecs.state import StoredClient, dumps
 from streams.domain import Event, cell_of, classify
-from streams.metrics import Metrics
-from streams.runtime import Message, Runtime
+from streams.engine.metrics import Metrics
+from streams.kafka.topics import CLIENTS_TABLE, changelog_topic
+from streams.service.runtime import Message, Runtime
 from streams.settings import Settings
-from streams.statecodec import StoredClient, dumps
-from streams.topics import CLIENTS_TABLE, changelog_topic
 from tests.factories import (
     DAY,
     counted_client_events,
@@ -150,8 +150,8 @@ class Metadata(NamedTuple):
 async def test_each_client_is_written_to_the_store_and_changelog_of_its_own_partition(
     tmp_path: Path, store: str, restore_gc: None
 ) -> None:
-    from streams.app import create_app
-    from streams.batching import CompactMemoryStore, TableIO
+    from streams.engine.app import create_app
+    from streams.engine.batching import CompactMemoryStore, TableIO
 
     s = settings(tmp_path, store)
     app = create_app(s)
@@ -203,8 +203,8 @@ def _tp(topic: str, partition: int) -> Any:
 def test_observing_many_latencies_at_once_fills_the_same_buckets_as_one_at_a_time() -> None:
     from prometheus_client import CollectorRegistry, Histogram
 
-    from streams.metrics import LATENCY_BUCKETS
-    from streams.runtime import observe_all
+    from streams.engine.metrics import LATENCY_BUCKETS
+    from streams.service.runtime import observe_all
 
     values = [0.0, 0.01, 0.0100001, 0.3, 1.0, 7.5, 600.0, 601.0, 0.2, 0.2]
     one, many = (
@@ -226,8 +226,8 @@ def test_observing_many_latencies_at_once_fills_the_same_buckets_as_one_at_a_tim
 async def test_the_decoded_cache_follows_every_write_and_is_emptied_on_request(
     tmp_path: Path, store: str, restore_gc: None
 ) -> None:
-    from streams.app import create_app
-    from streams.batching import TableIO
+    from streams.engine.app import create_app
+    from streams.engine.batching import TableIO
 
     app = create_app(settings(tmp_path, store))
     table = app.tables[CLIENTS_TABLE]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streams.codecs import (
+from streams.codecs.avro import (
     DEFAULT_SCHEMA_IDS,
     EVENT_SCHEMA_NAMES,
     MAX_MESSAGE_BYTES,
@@ -393,8 +393,8 @@ def test_corrupted_messages_never_raise_anything_but_a_decode_error(event, frami
 def test_events_read_from_container_files_carry_occurred_at_as_epoch_millis(tmp_path):
     import fastavro
 
-    from streams.codecs import parsed_schema
-    from streams.replay import read_events, read_records
+    from streams.codecs.avro import parsed_schema
+    from streams.service.replay import read_events, read_records
 
     event = registration(event_id="e")
     path = tmp_path / "ClientRegistration.avro"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from streams.codecs.state import StoredClient
 from streams.domain import (
     ClientRegistration,
     Indication,
@@ -17,7 +18,7 @@ from streams.domain import (
     fold,
 )
 from streams.domain.state import ClientState
-from streams.explain import (
+from streams.service.explain import (
     MIN_TOKEN_LENGTH,
     Getter,
     NotOnThisWorker,
@@ -27,9 +28,8 @@ from streams.explain import (
     partition_of,
     table_getter,
 )
-from streams.reference import load_regions
+from streams.service.reference import load_regions
 from streams.settings import Settings
-from streams.statecodec import StoredClient
 
 DAY = date(2026, 3, 16)
 TOKEN = "s3cret-token-0123456789"

@@ -12,11 +12,8 @@ from typing import Any
 import fastavro
 import pytest
 
-from streams.codecs import EVENT_SCHEMA_NAMES, event_from_record, reader_schema
-from streams.domain.events import Event, version_of
-from streams.domain.table import RegionCounts
-from streams.domain.validation import problems
-from streams.generate import (
+from streams.codecs.avro import EVENT_SCHEMA_NAMES, event_from_record, reader_schema
+from streams.devtools.generate import (
     EXPECTED_FILE,
     FATES,
     MANIFEST_FILE,
@@ -26,7 +23,10 @@ from streams.generate import (
     load_expected,
     plan_fates,
 )
-from streams.reference import load_regions
+from streams.domain.events import Event, version_of
+from streams.domain.table import RegionCounts
+from streams.domain.validation import problems
+from streams.service.reference import load_regions
 
 AS_OF = date(2026, 3, 31)
 COLUMNS = (

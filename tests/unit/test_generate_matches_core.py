@@ -18,13 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.codecs import EVENT_SCHEMA_NAMES, event_from_record, reader_schema
+from streams.codecs.avro import EVENT_SCHEMA_NAMES, event_from_record, reader_schema
+from streams.devtools.generate import generate, load_expected
 from streams.domain.events import Event
 from streams.domain.state import ClientState, fold
 from streams.domain.table import publication_table, tally
 from streams.domain.teldefinitie import classify
-from streams.generate import generate, load_expected
-from streams.reference import load_regions
+from streams.service.reference import load_regions
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from streams.domain.regions import NEDERLAND, ONBEKEND, Regions
-from streams.reference import load_regions, parse_regions
+from streams.service.reference import load_regions, parse_regions
 from tests.factories import AMSTERDAM, AMSTERDAM_REGIO, GRONINGEN, GRONINGEN_REGIO, UNKNOWN_GEMEENTE
 
 EXPECTED_REGION_CODES = (

@@ -7,8 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from streams.codecs import AvroCodec, event_to_record
-from streams.deadletters import DeadLetter, RawMessage, decode_dead_letter, plan, render_list
+from streams.codecs.avro import AvroCodec, event_to_record
 from streams.domain import (
     ClientRegistration,
     Column,
@@ -19,8 +18,9 @@ from streams.domain import (
     RegistrationStatus,
 )
 from streams.domain.table import region_row
-from streams.reconcile import Recomputation, Result, differences, render
-from streams.reference import load_regions
+from streams.kafka.deadletters import DeadLetter, RawMessage, decode_dead_letter, plan, render_list
+from streams.service.reconcile import Recomputation, Result, differences, render
+from streams.service.reference import load_regions
 from streams.settings import Settings
 
 DAY = date(2026, 3, 16)
@@ -154,9 +154,9 @@ def test_replay_plan_skips_dead_letters_without_a_value_and_says_where_to_go_on(
 
 
 def test_a_dead_letter_of_an_oversized_message_keeps_its_source_but_not_its_bytes() -> None:
-    from streams.metrics import Metrics
-    from streams.processor import Handled, Rejection
-    from streams.runtime import MAX_DEAD_LETTER_RAW_BYTES, Runtime
+    from streams.engine.metrics import Metrics
+    from streams.service.admission import Handled, Rejection
+    from streams.service.runtime import MAX_DEAD_LETTER_RAW_BYTES, Runtime
 
     runtime = Runtime(SETTINGS, REGIONS, Metrics())
     handled = Handled("dead_lettered", rejection=Rejection.DECODE_ERROR, reason="too big")

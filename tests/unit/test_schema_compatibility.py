@@ -23,7 +23,7 @@ from avro.compatibility import (
     SchemaIncompatibilityType,
 )
 
-from streams.codecs import EVENT_SCHEMA_NAMES, OUTPUT_SCHEMA_NAMES
+from streams.codecs.avro import EVENT_SCHEMA_NAMES, OUTPUT_SCHEMA_NAMES
 from streams.domain.events import IndicationOwner, ProfilePart, RegistrationStatus
 from streams.domain.table import RegionCounts
 

@@ -11,12 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from streams.codecs.state import StoredClient, dumps, from_json, loads, to_json
 from streams.domain import ClientState, IndicationOwner, RegistrationStatus
 from streams.domain.state import IndicationFact, Membership, ProfileFact, Registration
-from streams.statecodec import StoredClient, dumps, from_json, loads, to_json
 from tests.factories import erasure, states_per_client
-
-from .test_properties import LOG
+from tests.unit.test_properties import LOG
 
 
 def reference_dumps(stored: StoredClient) -> bytes:

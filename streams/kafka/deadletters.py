@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from .codecs import AvroCodec, DecodeError
-from .settings import Settings
+from streams.codecs.avro import AvroCodec, DecodeError
+from streams.settings import Settings
 
 #: The longest reason shown in the text table (JSON carries it whole).
 REASON_WIDTH = 80

@@ -5,11 +5,11 @@ from __future__ import annotations
 from enum import Enum
 from typing import NamedTuple
 
-from .codecs import DecodeError, EventDecoder, Framing
-from .domain import ClientRegistration, ClientState, InvalidEvent, Outcome, fold, validate
-from .domain.regions import ONBEKEND
-from .ledger import Ledger
-from .statecodec import StoredClient
+from streams.codecs.avro import DecodeError, EventDecoder, Framing
+from streams.codecs.state import StoredClient
+from streams.domain import ClientRegistration, ClientState, InvalidEvent, Outcome, fold, validate
+from streams.domain.regions import ONBEKEND
+from streams.service.ledger import Ledger
 
 
 class Rejection(Enum):

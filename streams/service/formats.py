@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
-from .domain.table import RegionCounts
+from streams.domain.table import RegionCounts
 
 Format = Literal["table", "csv", "json", "markdown", "html"]
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown", "html")

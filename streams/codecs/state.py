@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from .domain import ClientState, IndicationOwner, RegistrationStatus
-from .domain.state import IndicationFact, Membership, ProfileFact, Registration
+from streams.domain import ClientState, IndicationOwner, RegistrationStatus
+from streams.domain.state import IndicationFact, Membership, ProfileFact, Registration
 
 FORMAT_VERSION = 1
 

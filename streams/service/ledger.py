@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from .domain import Cell, ClientState, Regions, cell_of, classify, next_change
+from streams.domain import Cell, ClientState, Regions, cell_of, classify, next_change
 
 
 @dataclass

@@ -81,7 +81,7 @@ class BrokerStatus:
 
 def project_root() -> Path:
     """Return the project root (the directory holding deploy/local-broker/pom.xml)."""
-    here = Path(__file__).resolve().parent.parent
+    here = Path(__file__).resolve().parents[2]
     if (here / "deploy" / "local-broker" / "pom.xml").is_file():
         return here
     return Path.cwd()
@@ -453,7 +453,8 @@ def status(data_dir: Path | str | None = None, port: int | None = None) -> Broke
 def _main(argv: list[str] | None = None) -> int:
     """Run the small standalone CLI: fetch, start, stop or status."""
     parser = argparse.ArgumentParser(
-        prog="python -m streams.broker", description="Local single-node Kafka broker (KRaft)."
+        prog="python -m streams.devtools.broker",
+        description="Local single-node Kafka broker (KRaft).",
     )
     parser.add_argument("command", choices=["fetch", "start", "stop", "status"])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)

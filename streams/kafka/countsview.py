@@ -7,11 +7,11 @@ import contextlib
 from datetime import date
 from typing import Any
 
-from .codecs import AvroCodec, DecodeError
-from .domain import RegionCounts, Regions
-from .domain.regions import NEDERLAND, ONBEKEND
-from .domain.table import region_row
-from .settings import Settings
+from streams.codecs.avro import AvroCodec, DecodeError
+from streams.domain import RegionCounts, Regions
+from streams.domain.regions import NEDERLAND, ONBEKEND
+from streams.domain.table import region_row
+from streams.settings import Settings
 
 
 def row_from_record(record: dict[str, Any]) -> RegionCounts:

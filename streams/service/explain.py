@@ -18,12 +18,12 @@ from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
-from .clock import day_of_counting
-from .domain import Regions, classify, next_change
-from .domain.validation import MAX_ID_LENGTH
-from .reference import load_regions
-from .settings import Settings
-from .statecodec import StoredClient
+from streams.codecs.state import StoredClient
+from streams.domain import Regions, classify, next_change
+from streams.domain.validation import MAX_ID_LENGTH
+from streams.service.clock import day_of_counting
+from streams.service.reference import load_regions
+from streams.settings import Settings
 
 #: The shortest token accepted: a guessable token would make the endpoint a leak.
 MIN_TOKEN_LENGTH = 16

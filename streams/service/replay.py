@@ -11,8 +11,8 @@ from typing import Any
 
 import fastavro
 
-from .codecs import EVENT_SCHEMA_NAMES, DecodeError, event_from_record, reader_schema
-from .domain import (
+from streams.codecs.avro import EVENT_SCHEMA_NAMES, DecodeError, event_from_record, reader_schema
+from streams.domain import (
     ClientState,
     Event,
     InvalidEvent,

@@ -7,7 +7,7 @@ import io
 from functools import cache
 from importlib import resources
 
-from .domain.regions import Regions
+from streams.domain.regions import Regions
 
 REGIONS_FILE = "gemeente_arbeidsmarktregio.csv"
 

@@ -10,20 +10,20 @@ from typing import Any
 import faust
 from faust.serializers import codecs as faust_codecs
 
-from . import statecodec
-from .batching import (
+from streams.codecs import state as statecodec
+from streams.engine.batching import (
     COMPACT_MEMORY_STORE,
     BatchHandler,
     BatchingConsumer,
     BatchingTransport,
     TableIO,
 )
-from .countsview import CountsView
-from .metrics import Metrics
-from .reference import load_regions
-from .runtime import Message, Runtime, tune_gc
-from .settings import Settings
-from .topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
+from streams.engine.metrics import Metrics
+from streams.kafka.countsview import CountsView
+from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
+from streams.service.reference import load_regions
+from streams.service.runtime import Message, Runtime, tune_gc
+from streams.settings import Settings
 
 TP = faust.types.TP
 
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
     app.counts_view = CountsView(settings, runtime.regions)  # type: ignore[attr-defined]
     _wire_clients(app, settings, runtime)
     _wire_aggregator(app, settings, runtime)
-    from .web import register_views
+    from streams.engine.web import register_views
 
     register_views(app, settings, runtime, metrics)
     return app

@@ -29,10 +29,10 @@ from typing import Any
 from fastavro.write import Writer
 from tqdm import tqdm
 
-from .codecs import EVENT_SCHEMA_NAMES, parsed_schema
-from .domain.regions import ONBEKEND
-from .domain.table import Cell, Column, RegionCounts, publication_table
-from .reference import load_regions
+from streams.codecs.avro import EVENT_SCHEMA_NAMES, parsed_schema
+from streams.domain.regions import ONBEKEND
+from streams.domain.table import Cell, Column, RegionCounts, publication_table
+from streams.service.reference import load_regions
 
 #: Measured on 300,000 clients (2.35M events), CPU seconds: null writes in 51 s and reads in
 #: 18 s (178 MB); deflate writes in 61 s and reads in 19 s (106 MB). Null is faster both ways.

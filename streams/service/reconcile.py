@@ -22,15 +22,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from .codecs import DecodeError, EventDecoder
-from .countsview import CountsView
-from .deadletters import RawMessage, read_to_end, require_topics
-from .domain import ClientState, InvalidEvent, RegionCounts, Regions, fold, validate
-from .domain.regions import NEDERLAND
-from .domain.table import region_row
-from .formats import FIELDS
-from .replay import table_of
-from .settings import Settings
+from streams.codecs.avro import DecodeError, EventDecoder
+from streams.domain import ClientState, InvalidEvent, RegionCounts, Regions, fold, validate
+from streams.domain.regions import NEDERLAND
+from streams.domain.table import region_row
+from streams.kafka.countsview import CountsView
+from streams.kafka.deadletters import RawMessage, read_to_end, require_topics
+from streams.service.formats import FIELDS
+from streams.service.replay import table_of
+from streams.settings import Settings
 
 #: Compared per region: the four columns, the total and beschut_wsw.
 COLUMNS: tuple[str, ...] = FIELDS

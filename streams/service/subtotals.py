@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from .domain import Cell, Column, RegionCounts, Regions, publication_table
-from .domain.regions import ONBEKEND
+from streams.domain import Cell, Column, RegionCounts, Regions, publication_table
+from streams.domain.regions import ONBEKEND
 
 
 def all_region_codes(regions: Regions) -> tuple[str, ...]:

@@ -9,11 +9,11 @@ import faust
 from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
 
-from . import explain
-from .metrics import Metrics
-from .runtime import Runtime
-from .settings import Settings
-from .topics import CLIENTS_TABLE
+from streams.engine.metrics import Metrics
+from streams.kafka.topics import CLIENTS_TABLE
+from streams.service import explain
+from streams.service.runtime import Runtime
+from streams.settings import Settings
 
 
 def is_ready(app: faust.App, runtime: Runtime) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from .domain import Cell, Column, RegionCounts
+from streams.domain import Cell, Column, RegionCounts
 
 _LABELS_OF_COLUMN: Mapping[Column, tuple[str, str]] = {
     Column.GEMEENTE_MET_PROFIEL: ("gemeente", "ja"),

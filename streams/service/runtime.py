@@ -13,15 +13,15 @@ from typing import Any, NamedTuple
 
 from prometheus_client import Histogram
 
-from . import subtotals
-from .clock import day_of_counting
-from .codecs import AvroCodec
-from .domain import Cell, RegionCounts, Regions
-from .ledger import Ledger
-from .metrics import Metrics
-from .processor import Handled, Processor
-from .settings import Settings
-from .statecodec import StoredClient
+from streams.codecs.avro import AvroCodec
+from streams.codecs.state import StoredClient
+from streams.domain import Cell, RegionCounts, Regions
+from streams.engine.metrics import Metrics
+from streams.service import subtotals
+from streams.service.admission import Handled, Processor
+from streams.service.clock import day_of_counting
+from streams.service.ledger import Ledger
+from streams.settings import Settings
 
 #: Raw key + value kept in a dead letter at most: the record must stay below the producer's
 #: max request size (Faust's default 1 000 000 bytes) or sending it crashes the agent.

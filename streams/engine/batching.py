@@ -49,8 +49,8 @@ from faust.utils.tracing import finish_span
 from mode.utils.futures import notify
 from rocksdict import WriteBatch
 
-from . import statecodec
-from .statecodec import StoredClient
+from streams.codecs import state as statecodec
+from streams.codecs.state import StoredClient
 
 #: Sends one record (topic, key, value, partition) without waiting for the broker; the future
 #: resolves to its RecordMetadata (aiokafka's `AIOKafkaProducer.send`).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .settings import Settings
+from streams.settings import Settings
 
 CLIENTS_TABLE = "clients"
 SUBTOTALS_TABLE = "region-subtotals"

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import fastavro
 
-from .domain.events import (
+from streams.domain.events import (
     ClientRegistration,
     Event,
     Indication,

@@ -29,9 +29,9 @@ def _ready(url: str) -> bool:
 @click.option("--web-port", type=int, default=6066, show_default=True)
 def demo(clients: int, seed: int, web_port: int) -> None:
     """Start the local broker, create topics, run a worker and publish a demo population."""
-    from .. import broker as local
-    from ..clock import today
-    from ..settings import Settings
+    from streams.devtools import broker as local
+    from streams.service.clock import today
+    from streams.settings import Settings
 
     local.start()
     settings = Settings(web_port=web_port)

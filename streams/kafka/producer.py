@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .codecs import AvroCodec
-from .replay import read_records
-from .settings import Settings
+from streams.codecs.avro import AvroCodec
+from streams.service.replay import read_records
+from streams.settings import Settings
 
 
 def messages(paths: Iterable[Path], settings: Settings) -> Iterator[tuple[str, bytes, bytes]]:
