@@ -15,14 +15,17 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from streams.codecs.avro import AvroCodec, EventDecoder, event_to_record, schema_name_of
-from streams.codecs.state import StoredClient, dumps, loads
+from streams.codecs.avro import AvroCodec
+from streams.codecs.events import EventDecoder, event_from_record, event_to_record, schema_name_of
+from streams.codecs.files import read_records
+from streams.codecs.state import dumps, loads
 from streams.devtools.generate import generate
 from streams.domain import ClientState, Event, classify, fold, validate
+from streams.engine.app import tune_gc
 from streams.service.ledger import Ledger
+from streams.service.ports import StoredClient
 from streams.service.reference import load_regions
-from streams.service.replay import read_events, read_records
-from streams.service.runtime import tune_gc
+from streams.service.replay import read_events
 
 AS_OF = date(2026, 11, 29)
 
@@ -33,7 +36,7 @@ def load_events(clients: int, seed: int) -> list[Event]:
         out = Path(tmp)
         generate(clients, seed, out, AS_OF)
         records = [r for path in sorted(out.glob("*.avro")) for r in read_records(path)]
-    return list(read_events(records, Counter()))
+    return list(read_events(records, event_from_record, Counter()))
 
 
 def best_of(runs: int, work: Callable[[], int]) -> tuple[float, int]:

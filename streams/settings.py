@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: How Avro values are framed on the topics: plain schemaless Avro, or the Confluent wire format.
+Framing = Literal["plain", "confluent"]
+
 
 class Settings(BaseSettings):
     """Everything an operator can set; see README "Settings" for each variable."""
@@ -34,7 +37,7 @@ class Settings(BaseSettings):
     as_of_file: Path | None = (
         None  # a file holding YYYY-MM-DD, read at every clock tick (demos, tests)
     )
-    framing: Literal["plain", "confluent"] = "plain"
+    framing: Framing = "plain"
     instance_id: str | None = None  # static group membership, e.g. the StatefulSet pod name
     session_timeout_seconds: float = 10.0
     republish_interval_seconds: float = 10.0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from streams.domain.events import (
     ClientRegistration,
@@ -190,3 +191,18 @@ def states_per_client(events: Iterable[Event]) -> dict[str, ClientState]:
     for event in events:
         states[event.client_id] = apply(states.get(event.client_id), event)
     return states
+
+
+def make_runtime(settings: Any, metrics: Any = None) -> Any:
+    """A worker Runtime for `settings`, with Prometheus metrics (a fresh registry by default)."""
+    from streams.codecs.wire import worker_wire
+    from streams.engine.metrics import Metrics
+    from streams.service.clock import Clock
+    from streams.service.runtime import Runtime
+
+    return Runtime(
+        regions(),
+        Clock(settings.as_of, settings.as_of_file),
+        worker_wire(settings, regions()),
+        metrics if metrics is not None else Metrics(),
+    )

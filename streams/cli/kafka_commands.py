@@ -105,8 +105,8 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
     """Publish the events of Avro files (as written by `generate`) to their input topics."""
     from tqdm import tqdm
 
+    from streams.codecs.files import count_records
     from streams.kafka.producer import messages, publish
-    from streams.service.replay import count_records
     from streams.settings import Settings
 
     settings = Settings()
@@ -124,16 +124,15 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
 def report(fmt: Format, timeout: float) -> None:
     """The publication table as it stands in the counts topic."""
     from streams.kafka.countsview import CountsView
-    from streams.service.clock import day_of_counting
+    from streams.service.clock import Clock
     from streams.service.reference import load_regions
     from streams.settings import Settings
 
     settings = Settings()
     view = CountsView(settings, load_regions())
     asyncio.run(view.read_once(timeout))
-    click.echo(
-        render(view.rows(day_of_counting(settings.as_of, settings.as_of_file)), fmt), nl=False
-    )
+    day = Clock(settings.as_of, settings.as_of_file).today()
+    click.echo(render(view.rows(day), fmt), nl=False)
 
 
 def register(group: click.Group) -> None:

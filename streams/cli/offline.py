@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from streams.service.clock import today
+from streams.service.clock import Clock
 from streams.service.formats import FORMATS, Format, render
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -16,7 +16,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 def as_day(value: datetime | None) -> date:
     """A click DateTime (or nothing) as the day of counting."""
-    return today(value.date() if value else None)
+    return Clock(value.date() if value else None).today()
 
 
 def expand(paths: tuple[Path, ...]) -> list[Path]:
@@ -42,16 +42,16 @@ def replay(
     """Fold Avro event files (any number, any order; a directory = its *.avro) into the table."""
     from tqdm import tqdm
 
+    from streams.codecs.events import event_from_record
+    from streams.codecs.files import count_records, records_of
     from streams.service.reference import load_regions
-    from streams.service.replay import count_records, read_records
     from streams.service.replay import replay as run_replay
 
     paths = expand(files)
     show = sys.stderr.isatty() if progress is None else progress
     total = count_records(paths) if show else None
-    records = (rec for path in paths for rec in read_records(path))
-    bar = tqdm(records, total=total, unit=" events", disable=not show, file=sys.stderr)
-    result = run_replay(bar, as_day(as_of), load_regions())
+    bar = tqdm(records_of(paths), total=total, unit=" events", disable=not show, file=sys.stderr)
+    result = run_replay(bar, event_from_record, as_day(as_of), load_regions())
     click.echo(render(result.rows, fmt), nl=False)
     if result.rejected:
         total_rejected = sum(result.rejected.values())

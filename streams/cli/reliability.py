@@ -36,7 +36,8 @@ def dead_letters() -> None:
 def dead_letters_list(limit: int | None, fmt: str) -> None:
     """Show the dead letters: offset, source topic/partition/offset, error class, reason, time
     and the sizes of key and value. The raw bytes hold client ids and are never shown."""
-    from streams.kafka.deadletters import read_dead_letters, render_list
+    from streams.cli.render import render_dead_letters
+    from streams.kafka.deadletters import read_dead_letters
     from streams.settings import Settings
 
     try:
@@ -45,7 +46,7 @@ def dead_letters_list(limit: int | None, fmt: str) -> None:
         _fail(exc)
     if limit is not None:
         letters = letters[-limit:]
-    click.echo(render_list([d.info() for d in letters], fmt), nl=False)
+    click.echo(render_dead_letters([d.info() for d in letters], fmt), nl=False)
 
 
 @dead_letters.command("replay")
@@ -63,7 +64,8 @@ def dead_letters_replay(since_offset: int, dry_run: bool) -> None:
     replayed again by this run, and `--since-offset` (printed at the end) skips it next time.
     Events that were applied are no-ops when they arrive twice.
     """
-    from streams.kafka.deadletters import render_replay, replay
+    from streams.cli.render import render_replay
+    from streams.kafka.deadletters import replay
     from streams.settings import Settings
 
     try:
@@ -110,9 +112,9 @@ def reconcile(
     With --metrics-port (or --metrics) it runs every --interval seconds until stopped and serves
     transparantie_reconcile_differences and transparantie_reconcile_last_run_timestamp_seconds.
     """
-    from streams.service.clock import day_of_counting
-    from streams.service.reconcile import reconcile as run
-    from streams.service.reconcile import render
+    from streams.cli.render import render_reconcile
+    from streams.kafka.jobs import reconcile_topics
+    from streams.service.clock import Clock
     from streams.service.reference import load_regions
     from streams.settings import Settings
 
@@ -121,18 +123,20 @@ def reconcile(
     if metrics_default and metrics_port is None:
         metrics_port = DEFAULT_METRICS_PORT
 
+    clock = Clock(settings.as_of, settings.as_of_file)
+
     def day() -> date:
-        return as_of.date() if as_of else day_of_counting(settings.as_of, settings.as_of_file)
+        return as_of.date() if as_of else clock.today()
 
     def once() -> Any:
-        return asyncio.run(run(settings, regions, day(), settle, timeout))
+        return asyncio.run(reconcile_topics(settings, regions, day(), settle, timeout))
 
     if metrics_port is None:
         try:
             result = once()
         except Exception as exc:
             _fail(exc)
-        click.echo(render(result, fmt), nl=False)
+        click.echo(render_reconcile(result, fmt), nl=False)
         sys.exit(1 if result.drift else 0)
 
     from prometheus_client import CollectorRegistry, Gauge, start_http_server
@@ -161,7 +165,7 @@ def reconcile(
         else:
             found.set(len(result.differences))
             last_run.set(time.time())
-            click.echo(render(result, fmt), nl=False)
+            click.echo(render_reconcile(result, fmt), nl=False)
         time.sleep(max(0.0, interval - (time.monotonic() - began)))
 
 

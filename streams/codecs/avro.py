@@ -1,4 +1,4 @@
-"""Avro codecs (fastavro) for events and outputs; library errors become DecodeError."""
+"""Avro codecs (fastavro) for the schemas in schemas/; library errors become DecodeError."""
 
 from __future__ import annotations
 
@@ -6,26 +6,16 @@ import copy
 import io
 import json
 import struct
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 import fastavro
 
-from streams.domain.events import (
-    ClientRegistration,
-    Event,
-    Indication,
-    IndicationOwner,
-    ProfileEdit,
-    ProfilePart,
-    RegisterMembership,
-    RegistrationStatus,
-)
+from streams.service.ports import DecodeError
+from streams.settings import Framing
 
-Framing = Literal["plain", "confluent"]
 EVENT_SCHEMA_NAMES = ("ClientRegistration", "Indication", "RegisterMembership", "ProfileEdit")
 OUTPUT_SCHEMA_NAMES = ("RegionCounts", "DeadLetter")
 #: Schema ids written in the Confluent wire format when no schema registry assigns them.
@@ -33,16 +23,7 @@ DEFAULT_SCHEMA_IDS: Mapping[str, int] = {
     name: i + 1 for i, name in enumerate(EVENT_SCHEMA_NAMES + OUTPUT_SCHEMA_NAMES)
 }
 MAX_MESSAGE_BYTES = 1_000_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAGIC = 0
-
-
-class DecodeError(ValueError):
-    """Bytes that are not a valid message of the expected schema; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def schema_json(name: str) -> dict[str, Any]:
@@ -129,95 +110,3 @@ class AvroCodec:
             # canonical encoding of the record.
             raise DecodeError(f"not the canonical Avro encoding of a {self.name} record")
         return record
-
-
-def _opt_date(value: Any) -> date | None:
-    return value if value is None or isinstance(value, date) else None
-
-
-def _registration(r: Mapping[str, Any]) -> Event:
-    status = RegistrationStatus(r["status"])
-    return ClientRegistration(
-        r["client_id"], r["event_id"], r["occurred_at"], status, r["gemeentecode"]
-    )
-
-
-def _indication(r: Mapping[str, Any]) -> Event:
-    return Indication(
-        r["client_id"], r["event_id"], r["occurred_at"], r["indication_id"],
-        IndicationOwner(r["owner"]), r["kind"], r["start_date"], r["end_date"], r["retracted"],
-    )  # fmt: skip
-
-
-def _membership(r: Mapping[str, Any]) -> Event:
-    return RegisterMembership(
-        r["client_id"], r["event_id"], r["occurred_at"], r["grondslag"], r["start_date"],
-        r["end_date"], r["beschut_werkend_wsw"], r["banenafspraak"],
-    )  # fmt: skip
-
-
-def _profile_edit(r: Mapping[str, Any]) -> Event:
-    part = ProfilePart(r["part"])
-    return ProfileEdit(
-        r["client_id"], r["event_id"], r["occurred_at"], part, r["question"], tuple(r["values"])
-    )
-
-
-_FROM_RECORD: Mapping[str, Callable[[Mapping[str, Any]], Event]] = {
-    "ClientRegistration": _registration,
-    "Indication": _indication,
-    "RegisterMembership": _membership,
-    "ProfileEdit": _profile_edit,
-}
-
-
-def _as_millis(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    # container files carry their writer schema's logical type, so fastavro hands out an
-    # aware datetime there even with our reader schema; versions are epoch millis everywhere
-    occurred = record.get("occurred_at")
-    if isinstance(occurred, datetime):
-        return {**record, "occurred_at": (occurred - _EPOCH) // timedelta(milliseconds=1)}
-    return record
-
-
-def event_from_record(name: str, record: Mapping[str, Any]) -> Event:
-    """Turn a decoded record of event schema `name` into a domain event."""
-    try:
-        return _FROM_RECORD[name](_as_millis(record))
-    except KeyError as exc:
-        raise DecodeError(f"{name} record lacks field {exc}") from exc
-    except ValueError as exc:
-        raise DecodeError(f"{name} record has a bad value: {exc}") from exc
-
-
-def event_to_record(event: Event) -> dict[str, Any]:
-    """Turn a domain event into a record for its schema (enums as symbols)."""
-    record: dict[str, Any] = {}
-    for name in event.__slots__:
-        value = getattr(event, name)
-        if isinstance(value, RegistrationStatus | IndicationOwner | ProfilePart):
-            value = value.value
-        elif isinstance(value, tuple):
-            value = list(value)
-        record[name] = value
-    return record
-
-
-def schema_name_of(event: Event) -> str:
-    """The name of the event schema that an event belongs to."""
-    return type(event).__name__
-
-
-class EventDecoder:
-    """Decodes the messages of one event topic into domain events."""
-
-    def __init__(self, name: str, framing: Framing = "plain") -> None:
-        if name not in _FROM_RECORD:
-            raise ValueError(f"{name} is not an event schema")
-        self.name = name
-        self.codec = AvroCodec(name, framing)
-        self._convert = _FROM_RECORD[name]
-
-    def __call__(self, data: bytes | None) -> Event:
-        """Decode bytes to an event; raise DecodeError when that is impossible."""
-        return event_from_record(self.name, self.codec.decode(data))

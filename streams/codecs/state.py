@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
 from streams.domain import ClientState, IndicationOwner, RegistrationStatus
 from streams.domain.state import IndicationFact, Membership, ProfileFact, Registration
+from streams.service.ports import StoredClient
 
 FORMAT_VERSION = 1
-
-
-class StoredClient(NamedTuple):
-    """A table value: the client's state and the input partition it belongs to. (A
-    NamedTuple: one is made for every applied event and every client read.)"""
-
-    partition: int
-    state: ClientState
 
 
 def _day(d: date | None) -> int | None:

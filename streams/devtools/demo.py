@@ -30,13 +30,13 @@ def _ready(url: str) -> bool:
 def demo(clients: int, seed: int, web_port: int) -> None:
     """Start the local broker, create topics, run a worker and publish a demo population."""
     from streams.devtools import broker as local
-    from streams.service.clock import today
+    from streams.service.clock import amsterdam_today
     from streams.settings import Settings
 
     local.start()
     settings = Settings(web_port=web_port)
     env = {**os.environ, "TRANSPARANTIE_WEB_PORT": str(web_port)}
-    as_of = settings.as_of or today()
+    as_of = settings.as_of or amsterdam_today()
     env.setdefault("TRANSPARANTIE_AS_OF", as_of.isoformat())
     run = [sys.executable, "-m", "streams"]
     subprocess.run([*run, "topics", "create"], env=env, check=True)

@@ -13,7 +13,15 @@ from streams.domain.events import (
 )
 from streams.domain.regions import NEDERLAND, ONBEKEND, Regions
 from streams.domain.state import EMPTY, ClientState, Outcome, apply, erase, fold
-from streams.domain.table import Cell, Column, RegionCounts, cell_of, publication_table, tally
+from streams.domain.table import (
+    COUNT_FIELDS,
+    Cell,
+    Column,
+    RegionCounts,
+    cell_of,
+    publication_table,
+    tally,
+)
 from streams.domain.teldefinitie import (
     Classification,
     ClientType,
@@ -24,6 +32,7 @@ from streams.domain.teldefinitie import (
 from streams.domain.validation import InvalidEvent, problems, validate
 
 __all__ = [
+    "COUNT_FIELDS",
     "EMPTY",
     "NEDERLAND",
     "ONBEKEND",

@@ -97,3 +97,32 @@ def publication_table(
         rows.append(region_row(ONBEKEND, regions.name_of(ONBEKEND), unknown, as_of))
     rows.append(region_row(NEDERLAND, regions.name_of(NEDERLAND), national, as_of))
     return rows
+
+
+def complete_table(
+    latest: Mapping[str, RegionCounts], regions: Regions, fallback_day: date
+) -> list[RegionCounts]:
+    """The table from the latest row per region: the 35 regions in code order (zeros for a
+    region without a row), ONBEKEND when non-zero, Nederland last."""
+    as_of = latest[NEDERLAND].as_of if NEDERLAND in latest else fallback_day
+
+    def row(code: str) -> RegionCounts:
+        return latest.get(code) or region_row(code, regions.name_of(code), {}, as_of)
+
+    rows = [row(code) for code in regions.codes_in_order]
+    unknown = row(ONBEKEND)
+    if unknown.totaal or unknown.beschut_wsw:
+        rows.append(unknown)
+    rows.append(row(NEDERLAND))
+    return rows
+
+
+#: The figures of a row, in the publication's order: the four columns, totaal, beschut_wsw.
+COUNT_FIELDS: tuple[str, ...] = (
+    Column.GEMEENTE_MET_PROFIEL.value,
+    Column.GEMEENTE_ZONDER_PROFIEL.value,
+    Column.UWV_MET_PROFIEL.value,
+    Column.UWV_ZONDER_PROFIEL.value,
+    "totaal",
+    Column.BESCHUT_WSW.value,
+)

@@ -1,8 +1,11 @@
-"""Prometheus metrics of a worker (names and meaning: docs/metrics.md). No client ids in labels."""
+"""Prometheus metrics of a worker (names and meaning: docs/metrics.md). No client ids in labels.
+
+`Metrics` is the service layer's `WorkerMetrics` port (streams/service/ports.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -76,6 +79,30 @@ class Metrics:
             registry=r,
         )
 
+    def record_batch(
+        self,
+        outcomes: Mapping[tuple[str, str], int],
+        rejections: Mapping[tuple[str, str], int],
+        unknown_gemeente: Mapping[str, int],
+        latencies: Sequence[float],
+        applied_at: float | None,
+    ) -> None:
+        """The counters and the latency histogram of one batch (one increment per series)."""
+        for (topic, outcome), n in outcomes.items():
+            self.events.labels(topic, outcome).inc(n)
+        for (topic, error_class), n in rejections.items():
+            self.dead_letters.labels(topic, error_class).inc(n)
+        for topic, n in unknown_gemeente.items():
+            self.unknown_gemeente.labels(topic).inc(n)
+        if applied_at is not None:
+            self.last_applied.set(applied_at)
+        if latencies:
+            observe_all(self.latency, latencies)
+
+    def set_ready(self, ready: bool) -> None:
+        """1 when the state is recovered and the counts are correct."""
+        self.ready.set(1 if ready else 0)
+
     def set_partition_cells(self, partition: int, cells: Mapping[Cell, int]) -> None:
         """Export one partition's subtotals (every cell given, zeros included)."""
         p = str(partition)
@@ -89,13 +116,19 @@ class Metrics:
     def forget_partitions(self, partitions: Iterable[int]) -> None:
         """Remove every series derived from partitions this worker no longer owns."""
         gone = {str(p) for p in partitions}
-        for gauge in (self.clients, self.beschut):
-            for labels in list(gauge._metrics):
-                if labels[-1] in gone:
-                    gauge.remove(*labels)
-        for labels in list(self.lag._metrics):
-            if labels[-1] in gone:
-                self.lag.remove(*labels)
+        for gauge, names in (
+            (self.clients, ("regio", "client_type", "profiel", "partition")),
+            (self.beschut, ("regio", "partition")),
+            (self.lag, ("topic", "partition")),
+        ):
+            series = {
+                tuple(sample.labels[n] for n in names)
+                for family in gauge.collect()
+                for sample in family.samples
+                if sample.labels.get("partition") in gone
+            }
+            for labels in series:
+                gauge.remove(*labels)
 
     def set_region_rows(self, rows: Iterable[RegionCounts]) -> None:
         """Export the aggregated table (owner of the aggregator only)."""
@@ -115,3 +148,23 @@ class Metrics:
         """Remove the aggregated series (this worker no longer owns the aggregator)."""
         self.region_clients.clear()
         self.region_coverage.clear()
+
+
+def observe_all(histogram: Histogram, values: Sequence[float]) -> None:
+    """`histogram.observe` for many values: one increment per bucket (prometheus_client keeps
+    a histogram's buckets uncumulated, each behind a lock), one at a time when the
+    client library keeps them otherwise."""
+    bounds = getattr(histogram, "_upper_bounds", None)
+    buckets = getattr(histogram, "_buckets", None)
+    total = getattr(histogram, "_sum", None)
+    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
+        for value in values:
+            histogram.observe(value)
+        return
+    counts = [0] * len(bounds)
+    for value in values:
+        counts[bisect_left(bounds, value)] += 1  # the first bound >= value, as observe()
+    for bucket, n in zip(buckets, counts, strict=True):
+        if n:
+            bucket.inc(n)
+    total.inc(sum(values))

@@ -9,30 +9,39 @@ import faust
 from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
 
-from streams.engine.metrics import Metrics
-from streams.kafka.topics import CLIENTS_TABLE
+from streams.engine.worker import Worker
+from streams.kafka.partitioning import partition_of
 from streams.service import explain
-from streams.service.runtime import Runtime
-from streams.settings import Settings
 
 
-def is_ready(app: faust.App, runtime: Runtime) -> bool:
+def is_ready(worker: Worker) -> bool:
     """Ready: client state recovered, ledger rebuilt and the counts view caught up."""
-    view = app.counts_view  # type: ignore[attr-defined]
-    return bool(runtime.recovered and view.caught_up.is_set())
+    return bool(worker.runtime.recovered and worker.counts_view.caught_up.is_set())
 
 
-def register_views(app: faust.App, settings: Settings, runtime: Runtime, metrics: Metrics) -> None:
+def explain_getter(app: faust.App, worker: Worker) -> explain.Getter:
+    """Reads a client from this worker's table, only for the input partitions it owns now."""
+    inputs = set(worker.settings.event_topics())
+    partitions = worker.settings.partitions
+    return explain.table_getter(
+        app.table_io.get,  # type: ignore[attr-defined]
+        lambda: {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in inputs},
+        lambda key: partition_of(key, partitions),
+        lambda: worker.runtime.recovered,
+    )
+
+
+def register_views(app: faust.App, worker: Worker) -> None:
     """Add the worker's HTTP endpoints to the Faust web server."""
     # Faust mounts a JSON "production index" at "/" with no setting to turn it off;
     # "/" is our live page, so the aiohttp driver gets no production blueprints.
     from faust.web.drivers.aiohttp import Web
 
     Web.production_blueprints = []
+    settings, runtime, view = worker.settings, worker.runtime, worker.counts_view
     setup_prometheus_sensors(
-        app, pattern="/metrics", registry=metrics.registry, name_prefix="faust"
+        app, pattern="/metrics", registry=worker.metrics.registry, name_prefix="faust"
     )
-    view = app.counts_view  # type: ignore[attr-defined]
 
     @app.page("/counts")
     async def counts(self: web.View, request: web.Request) -> web.Response:
@@ -51,7 +60,7 @@ def register_views(app: faust.App, settings: Settings, runtime: Runtime, metrics
 
     @app.page("/readyz")
     async def readyz(self: web.View, request: web.Request) -> web.Response:
-        ready = is_ready(app, runtime)
+        ready = is_ready(worker)
         body: dict[str, Any] = {
             "ready": ready,
             "state_recovered": runtime.recovered,
@@ -60,17 +69,14 @@ def register_views(app: faust.App, settings: Settings, runtime: Runtime, metrics
         return self.json(body, status=200 if ready else 503)
 
     explain.check_settings(settings)  # enabled without a token: refuse to start
-    inputs = set(settings.event_topics())
-    get = explain.table_getter(
-        app.tables[CLIENTS_TABLE],
-        lambda: {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in inputs},
-        settings.partitions, lambda: runtime.recovered,
-    )  # fmt: skip
+    get = explain_getter(app, worker)
 
     @app.page("/explain/{client_id}")
     async def explain_client(self: web.View, request: web.Request, client_id: str) -> web.Response:
         auth = request.headers.get("Authorization")
-        status, body = explain.explain(client_id, auth, get, settings, runtime.regions)
+        status, body = explain.explain(
+            client_id, auth, get, settings, worker.regions, runtime.today()
+        )
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return self.json(body, status=status, headers=headers)
 

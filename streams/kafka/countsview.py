@@ -7,10 +7,14 @@ import contextlib
 from datetime import date
 from typing import Any
 
-from streams.codecs.avro import AvroCodec, DecodeError
+from aiokafka import TopicPartition
+
+from streams.codecs.avro import AvroCodec
 from streams.domain import RegionCounts, Regions
-from streams.domain.regions import NEDERLAND, ONBEKEND
-from streams.domain.table import region_row
+from streams.domain.table import complete_table
+from streams.kafka import clients
+from streams.kafka.reader import partitions_of
+from streams.service.ports import DecodeError
 from streams.settings import Settings
 
 
@@ -43,32 +47,16 @@ class CountsView:
 
     def rows(self, fallback_day: date) -> list[RegionCounts]:
         """The table: 35 regions in code order, ONBEKEND when non-zero, Nederland last."""
-        as_of = self.latest[NEDERLAND].as_of if NEDERLAND in self.latest else fallback_day
-
-        def row(code: str) -> RegionCounts:
-            zero = region_row(code, self.regions.name_of(code), {}, as_of)
-            return self.latest.get(code, zero)
-
-        rows = [row(code) for code in self.regions.codes_in_order]
-        unknown = row(ONBEKEND)
-        if unknown.totaal or unknown.beschut_wsw:
-            rows.append(unknown)
-        rows.append(row(NEDERLAND))
-        return rows
+        return complete_table(self.latest, self.regions, fallback_day)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Read the topic from the beginning and follow it until `stop` is set (or forever)."""
-        from aiokafka import AIOKafkaConsumer, TopicPartition
-
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers,
-            enable_auto_commit=False,
-            group_id=None,
-        )
+        topic = self.settings.topic_counts
+        partitions = (await partitions_of(self.settings, [topic]))[topic]
+        consumer = clients.consumer(self.settings)
         await consumer.start()
         try:
-            partitions = consumer.partitions_for_topic(self.settings.topic_counts) or {0}
-            tps = [TopicPartition(self.settings.topic_counts, p) for p in sorted(partitions)]
+            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
             end = await consumer.end_offsets(tps)
@@ -85,12 +73,22 @@ class CountsView:
             with contextlib.suppress(Exception):
                 await consumer.stop()
 
-    async def read_once(self, timeout: float = 30.0) -> None:
-        """Read the topic up to its current end, then stop (for `transparantie report`)."""
+    async def read_once(self, timeout: float = 30.0) -> dict[str, RegionCounts]:
+        """Read the topic up to its current end, then stop (for `report` and `reconcile`)."""
         stop = asyncio.Event()
         task = asyncio.create_task(self.run(stop))
+        waiter = asyncio.create_task(self.caught_up.wait())
         try:
-            await asyncio.wait_for(self.caught_up.wait(), timeout)
+            done, _ = await asyncio.wait(
+                {task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             stop.set()
-            await task
+            waiter.cancel()
+        await task  # raises what stopped the reading (no broker, no topic)
+        if waiter not in done:
+            raise TimeoutError(
+                f"the counts topic {self.settings.topic_counts!r} was not read to its end"
+                f" in {timeout} s"
+            )
+        return self.latest

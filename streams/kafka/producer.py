@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from streams.codecs.avro import AvroCodec
-from streams.service.replay import read_records
+from streams.codecs.files import read_records
+from streams.kafka import clients
 from streams.settings import Settings
 
 
@@ -33,15 +34,7 @@ async def publish(
     progress: Any = None,
 ) -> int:
     """Send every message (at most `rate` per second when given); return how many were sent."""
-    from aiokafka import AIOKafkaProducer
-
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
-        acks="all",
-        linger_ms=20,
-        max_batch_size=256 * 1024,
-        enable_idempotence=True,
-    )
+    producer = clients.producer(settings, linger_ms=20, max_batch_size=256 * 1024)
     await producer.start()
     sent = 0
     started = time.monotonic()

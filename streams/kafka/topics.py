@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aiokafka.admin import NewTopic
+
+from streams.kafka import clients
 from streams.settings import Settings
 
 CLIENTS_TABLE = "clients"
@@ -56,9 +59,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 async def create_topics(settings: Settings) -> list[tuple[TopicSpec, bool]]:
     """Create missing topics; return each spec with True when it was created now."""
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = clients.admin(settings)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

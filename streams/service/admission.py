@@ -1,15 +1,28 @@
-"""What the worker does with one input message, without Faust: decode, validate, fold, tally."""
+"""Admission of one input message: decode, validate, check the key, fold into the client's state.
+
+One implementation for the worker and for every recomputation (reconcile, history): what the
+worker dead-letters, a recomputation skips, for the same reason.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import NamedTuple
 
-from streams.codecs.avro import DecodeError, EventDecoder, Framing
-from streams.codecs.state import StoredClient
-from streams.domain import ClientRegistration, ClientState, InvalidEvent, Outcome, fold, validate
+from streams.domain import (
+    ClientRegistration,
+    ClientState,
+    InvalidEvent,
+    Outcome,
+    Regions,
+    fold,
+    validate,
+)
 from streams.domain.regions import ONBEKEND
-from streams.service.ledger import Ledger
+from streams.service.ports import Decode, DecodeError
+
+KEY_MISMATCH_REASON = "message key is not the event's client_id (events must be keyed by client_id)"
 
 
 class Rejection(Enum):
@@ -21,54 +34,44 @@ class Rejection(Enum):
 
 
 class Handled(NamedTuple):
-    """The result of one message: an outcome, and either a state to store or a rejection.
+    """The result of one message: an outcome, and either the client's new state or a rejection.
     (A NamedTuple: one is made per event, and a frozen dataclass costs four times as much.)"""
 
     outcome: str  # applied | duplicate | stale | dead_lettered
     client_id: str | None = None
-    store: StoredClient | None = None
+    state: ClientState | None = None  # the new state, when applied
     rejection: Rejection | None = None
     reason: str | None = None
-    unknown_gemeente: bool = False
+    unknown_gemeente: bool = False  # an applied registration whose gemeente is not known
 
 
-class Processor:
-    """Folds messages of the four event topics into client states and the ledger."""
+class Admission:
+    """Folds messages of the input topics into client states, given a decoder per topic."""
 
-    def __init__(self, event_topics: dict[str, str], ledger: Ledger, framing: Framing) -> None:
-        self.decoders = {topic: EventDecoder(name, framing) for topic, name in event_topics.items()}
-        self.ledger = ledger
+    def __init__(self, decoders: Mapping[str, Decode], regions: Regions) -> None:
+        self.decoders = dict(decoders)
+        self.regions = regions
 
     def handle(
-        self,
-        topic: str,
-        partition: int,
-        key: bytes | None,
-        value: bytes | None,
-        stored: StoredClient | None,
+        self, topic: str, key: bytes | None, value: bytes | None, before: ClientState | None
     ) -> Handled:
-        """Process one message given the client's stored state (None when unknown)."""
+        """Process one message given the client's state before it (None when unknown)."""
         try:
             event = validate(self.decoders[topic](value))
         except DecodeError as exc:
             return Handled("dead_lettered", rejection=Rejection.DECODE_ERROR, reason=exc.reason)
         except InvalidEvent as exc:
             return Handled("dead_lettered", rejection=Rejection.INVALID_EVENT, reason=exc.reason)
-        if key != event.client_id.encode():
-            reason = "message key is not the event's client_id (events must be keyed by client_id)"
-            return Handled("dead_lettered", rejection=Rejection.KEY_MISMATCH, reason=reason)
-        before: ClientState | None = stored.state if stored is not None else None
+        client_id = event.client_id
+        if key != client_id.encode():
+            return Handled(
+                "dead_lettered", rejection=Rejection.KEY_MISMATCH, reason=KEY_MISMATCH_REASON
+            )
         after, outcome = fold(before, event)
         if outcome is not Outcome.APPLIED:
-            return Handled(outcome.value, client_id=event.client_id)
-        self.ledger.update(partition, event.client_id, before, after)
+            return Handled(outcome.value, client_id)
         unknown = (
             isinstance(event, ClientRegistration)
-            and self.ledger.regions.region_of(event.gemeentecode) == ONBEKEND
+            and self.regions.region_of(event.gemeentecode) == ONBEKEND
         )
-        return Handled(
-            outcome.value,
-            client_id=event.client_id,
-            store=StoredClient(partition, after),
-            unknown_gemeente=unknown,
-        )
+        return Handled(outcome.value, client_id, after, unknown_gemeente=unknown)

@@ -18,10 +18,10 @@ from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
-from streams.codecs.state import StoredClient
 from streams.domain import Regions, classify, next_change
 from streams.domain.validation import MAX_ID_LENGTH
-from streams.service.clock import day_of_counting
+from streams.service.clock import Clock
+from streams.service.ports import StoredClient
 from streams.service.reference import load_regions
 from streams.settings import Settings
 
@@ -71,28 +71,23 @@ def authorized(settings: Settings, authorization: str | None) -> bool:
     return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
-def partition_of(key: bytes, partitions: int) -> int:
-    """The partition Kafka's default partitioner (murmur2) gives a key: producers key by
-    client_id, so this is where the client's events and table entry live."""
-    from aiokafka.partitioner import murmur2
-
-    return int(murmur2(key) & 0x7FFFFFFF) % partitions
-
-
 def table_getter(
-    table: Any, owned: Callable[[], Collection[int]], partitions: int, ready: Callable[[], bool]
+    read: Callable[[int, bytes], StoredClient | None],
+    owned: Callable[[], Collection[int]],
+    partition_of: Callable[[bytes], int],
+    ready: Callable[[], bool],
 ) -> Getter:
-    """A getter over the worker's client table (faust Table: client_id bytes -> StoredClient)
-    that answers only for partitions this worker owns now."""
+    """A getter over the worker's client table (`read(partition, key)`) that answers only for
+    the partitions this worker owns now (`partition_of(key)`: where Kafka puts the key)."""
 
     def get(key: bytes) -> StoredClient | None:
         if not ready():
             raise NotReady()
         mine = owned()
-        partition = partition_of(key, partitions)
+        partition = partition_of(key)
         if partition not in mine:
             raise NotOnThisWorker(partition)
-        stored = table.get(key)
+        stored = read(partition, key)
         if not isinstance(stored, StoredClient) or stored.partition not in mine:
             return None
         return stored
@@ -132,7 +127,7 @@ def explain(
     if stored is None:
         return 404, {"error": "no such client in this worker's partitions"}
     regions = regions or load_regions()
-    day = day or day_of_counting(settings.as_of, settings.as_of_file)
+    day = day or Clock(settings.as_of, settings.as_of_file).today()
     c = classify(stored.state, day, regions)
     change = next_change(stored.state, day)
     return 200, {

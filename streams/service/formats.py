@@ -1,4 +1,4 @@
-"""Render the publication table as text, CSV, JSON, Markdown or HTML."""
+"""Render the publication table as text, CSV, JSON, Markdown or HTML; one text-table layout."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
-from streams.domain.table import RegionCounts
+from streams.domain import COUNT_FIELDS, RegionCounts
 
 Format = Literal["table", "csv", "json", "markdown", "html"]
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown", "html")
@@ -23,14 +23,6 @@ HEADERS = (
     "Totaal",
     "Beschut WSW",
 )
-FIELDS = (
-    "gemeente_met_profiel",
-    "gemeente_zonder_profiel",
-    "uwv_met_profiel",
-    "uwv_zonder_profiel",
-    "totaal",
-    "beschut_wsw",
-)
 
 
 def dutch_number(n: int) -> str:
@@ -38,8 +30,24 @@ def dutch_number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
+def text_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
+) -> str:
+    """Columns padded to their widest cell, two spaces apart; the columns whose index is in
+    `right` are right-aligned (numbers); no trailing spaces. One line per row, header first."""
+    table = [list(headers), *(list(r) for r in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in table
+    )
+
+
 def _cells(row: RegionCounts) -> list[str]:
-    return [row.regio_naam, *(dutch_number(getattr(row, f)) for f in FIELDS)]
+    return [row.regio_naam, *(dutch_number(getattr(row, f)) for f in COUNT_FIELDS)]
 
 
 def render(rows: Sequence[RegionCounts], fmt: Format) -> str:
@@ -49,9 +57,11 @@ def render(rows: Sequence[RegionCounts], fmt: Format) -> str:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["regio_code", "regio_naam", *FIELDS, "as_of"])
+        writer.writerow(["regio_code", "regio_naam", *COUNT_FIELDS, "as_of"])
         for r in rows:
-            writer.writerow([r.regio_code, r.regio_naam, *(getattr(r, f) for f in FIELDS), r.as_of])
+            writer.writerow(
+                [r.regio_code, r.regio_naam, *(getattr(r, f) for f in COUNT_FIELDS), r.as_of]
+            )
         return out.getvalue()
     if fmt == "markdown":
         lines = ["| " + " | ".join(HEADERS) + " |", "|---" + "|---:" * (len(HEADERS) - 1) + "|"]
@@ -64,14 +74,6 @@ def render(rows: Sequence[RegionCounts], fmt: Format) -> str:
             for r in rows
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n"
-    table = [list(HEADERS), *(_cells(r) for r in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
-    text = [
-        "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(line, widths, strict=True))
-        )
-        for line in table
-    ]
     as_of = f"Peildatum (as of): {rows[-1].as_of.isoformat()}\n" if rows else ""
-    return as_of + "\n".join(text) + "\n"
+    numbers = range(1, len(HEADERS))
+    return as_of + text_table(HEADERS, [_cells(r) for r in rows], right=numbers) + "\n"

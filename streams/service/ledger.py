@@ -16,6 +16,11 @@ from datetime import date
 from streams.domain import Cell, ClientState, Regions, cell_of, classify, next_change
 
 
+def cell_on(state: ClientState | None, day: date, regions: Regions) -> Cell | None:
+    """The cell a client state adds 1 to on a day, if any."""
+    return None if state is None else cell_of(classify(state, day, regions))
+
+
 @dataclass
 class PartitionLedger:
     """Subtotals and due dates of the clients of one input partition."""
@@ -36,6 +41,14 @@ class PartitionLedger:
             self.due_on[client_id] = day
             self.due_clients[day].add(client_id)
 
+    def move(self, old: Cell | None, new: Cell | None) -> None:
+        """A client leaves cell `old` for cell `new` (either may be None: in no cell)."""
+        if old != new:
+            if old is not None:
+                self.cells[old] -= 1
+            if new is not None:
+                self.cells[new] += 1
+
 
 class Ledger:
     """Subtotals for the partitions this worker owns, on one day of counting."""
@@ -46,8 +59,8 @@ class Ledger:
         self.partitions: dict[int, PartitionLedger] = {}
 
     def cell(self, state: ClientState | None) -> Cell | None:
-        """The cell a client state adds 1 to today, if any."""
-        return None if state is None else cell_of(classify(state, self.day, self.regions))
+        """The cell a client state adds 1 to on the ledger's day, if any."""
+        return cell_on(state, self.day, self.regions)
 
     def rebuild_partitions(
         self, partitions: Iterable[int], clients: Iterable[tuple[int, str, ClientState]]
@@ -56,14 +69,14 @@ class Ledger:
         million clients are never all decoded at once); clients of other partitions are
         skipped."""
         fresh = {p: PartitionLedger() for p in partitions}
-        cell_of_state, day = self.cell, self.day
+        cell, day = self.cell, self.day
         for partition, client_id, state in clients:
             ledger = fresh.get(partition)
             if ledger is None:
                 continue
-            cell = cell_of_state(state)
-            if cell is not None:
-                ledger.cells[cell] += 1
+            found = cell(state)
+            if found is not None:
+                ledger.cells[found] += 1
             ledger.set_due(client_id, next_change(state, day))
         self.partitions.update(fresh)
 
@@ -73,43 +86,22 @@ class Ledger:
 
     def update(
         self, partition: int, client_id: str, before: ClientState | None, after: ClientState | None
-    ) -> tuple[Cell | None, Cell | None]:
-        """Move a client from its old cell to its new one; return (old cell, new cell)."""
+    ) -> None:
+        """Move a client from its old cell to its new one, and re-index its next due day."""
         ledger = self.partitions.setdefault(partition, PartitionLedger())
-        old, new = self.cell(before), self.cell(after)
-        if old != new:
-            if old is not None:
-                ledger.cells[old] -= 1
-            if new is not None:
-                ledger.cells[new] += 1
+        ledger.move(self.cell(before), self.cell(after))
         ledger.set_due(client_id, None if after is None else next_change(after, self.day))
-        return old, new
 
-    def advance(
-        self, new_day: date, state_of: Callable[[int, str], ClientState | None]
-    ) -> set[tuple[int, Cell]]:
-        """Move to a later day: re-evaluate every client that is due; return changed cells."""
-        changed: set[tuple[int, Cell]] = set()
-        old_day = self.day
+    def advance(self, new_day: date, state_of: Callable[[int, str], ClientState | None]) -> None:
+        """Move to a later day: re-evaluate every client whose due day has come."""
+        old_day, regions = self.day, self.regions
         for partition, ledger in self.partitions.items():
             due_days = [d for d in ledger.due_clients if d <= new_day]
-            clients = {c for d in due_days for c in ledger.due_clients[d]}
-            befores = {c: state_of(partition, c) for c in clients}
-            self.day = old_day
-            old_cells = {c: self.cell(s) for c, s in befores.items()}
-            self.day = new_day
-            for client_id, state in befores.items():
-                old, new = old_cells[client_id], self.cell(state)
-                if old != new:
-                    if old is not None:
-                        ledger.cells[old] -= 1
-                        changed.add((partition, old))
-                    if new is not None:
-                        ledger.cells[new] += 1
-                        changed.add((partition, new))
+            for client_id in {c for d in due_days for c in ledger.due_clients[d]}:
+                state = state_of(partition, client_id)
+                ledger.move(cell_on(state, old_day, regions), cell_on(state, new_day, regions))
                 ledger.set_due(client_id, None if state is None else next_change(state, new_day))
         self.day = new_day
-        return changed
 
     def totals(self) -> Counter[Cell]:
         """Subtotals summed over the owned partitions."""

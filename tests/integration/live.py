@@ -165,7 +165,8 @@ def write_events(directory: Path, events: list[Any]) -> Path:
     """Write domain events to one Avro container file per schema; return the directory."""
     import fastavro
 
-    from streams.codecs.avro import event_to_record, parsed_schema, schema_name_of
+    from streams.codecs.avro import parsed_schema
+    from streams.codecs.events import event_to_record, schema_name_of
 
     directory.mkdir(parents=True, exist_ok=True)
     by_schema: dict[str, list[dict[str, Any]]] = {}

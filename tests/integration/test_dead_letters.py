@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-from streams.codecs.avro import AvroCodec, event_to_record
+from streams.codecs.avro import AvroCodec
+from streams.codecs.events import event_to_record
 from streams.domain import (
     ClientRegistration,
     Indication,
@@ -34,7 +35,8 @@ from streams.domain import (
     RegisterMembership,
     RegistrationStatus,
 )
-from streams.kafka.deadletters import DeadLetter, read_dead_letters
+from streams.kafka.deadletters import read_dead_letters
+from streams.service.deadletters import DeadLetter
 from streams.settings import Settings
 from tests.integration.live import (
     PROJECT,

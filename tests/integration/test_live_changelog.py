@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from streams.codecs.state import loads
-from streams.kafka.deadletters import RawMessage, read_to_end
-from streams.service.explain import partition_of
+from streams.kafka.partitioning import partition_of
+from streams.kafka.reader import read_to_end
+from streams.service.ports import InputMessage
+from streams.settings import Settings
 from tests.integration.live import (
     Worker,
     cli,
@@ -39,9 +41,13 @@ COLUMNS = {
 }
 
 
-def read_topic(bootstrap: str, topic: str) -> list[RawMessage]:
-    async def read() -> list[RawMessage]:
-        return [m async for batch in read_to_end(bootstrap, [topic]) for m in batch]
+def read_topic(bootstrap: str, topic: str) -> list[InputMessage]:
+    async def read() -> list[InputMessage]:
+        return [
+            m
+            async for batch in read_to_end(Settings(bootstrap_servers=bootstrap), [topic])
+            for m in batch
+        ]
 
     return asyncio.run(read())
 

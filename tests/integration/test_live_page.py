@@ -18,7 +18,8 @@ from typing import Any
 import fastavro
 import pytest
 
-from streams.codecs.avro import event_to_record, parsed_schema
+from streams.codecs.avro import parsed_schema
+from streams.codecs.events import event_to_record
 from streams.domain.events import (
     ClientRegistration,
     Event,

@@ -27,11 +27,14 @@ from typing import Any
 
 import pytest
 
-from streams.codecs.avro import AvroCodec, event_to_record
+from streams.codecs.avro import AvroCodec
+from streams.codecs.events import event_from_record, event_to_record
+from streams.codecs.files import read_records
 from streams.domain import Indication, IndicationOwner, classify, next_change
-from streams.kafka.deadletters import read_to_end
+from streams.kafka.reader import read_to_end
 from streams.service.reference import load_regions
-from streams.service.replay import read_records, replay
+from streams.service.replay import replay
+from streams.settings import Settings
 from tests.integration.live import (
     PROJECT,
     Worker,
@@ -66,7 +69,7 @@ def raw_topic(bootstrap: str, topic: str) -> bytes:
 
     async def read() -> bytes:
         parts: list[bytes] = []
-        async for batch in read_to_end(bootstrap, [topic]):
+        async for batch in read_to_end(Settings(bootstrap_servers=bootstrap), [topic]):
             for m in batch:
                 parts += [m.key or b"", m.value or b""]
         return b"\n".join(parts)
@@ -205,7 +208,7 @@ def test_explain_needs_the_token_and_answers_with_the_oracles_classification(
     regions = load_regions()
     oracle = replay(
         (rec for path in sorted(population.glob("*.avro")) for rec in read_records(path)),
-        day, regions,
+        event_from_record, day, regions,
     )  # fmt: skip
     sample = sorted(client_ids)[:60]
     some = sample[0]

@@ -13,13 +13,12 @@ from typing import Any, NamedTuple
 
 import faust
 
-from streams.codecs.avro import AvroCodec, event_to_record, schema_name_of
+from streams.codecs.avro import AvroCodec
+from streams.codecs.events import event_to_record, schema_name_of
 from streams.codecs.state import loads
 from streams.domain import Event
 from streams.engine.app import create_app
-from streams.engine.metrics import Metrics
 from streams.kafka.topics import CLIENTS_TABLE, changelog_topic
-from streams.service.runtime import Runtime
 from streams.settings import Settings
 from tests.factories import (
     AMSTERDAM_REGIO,
@@ -27,7 +26,7 @@ from tests.factories import (
     GRONINGEN,
     GRONINGEN_REGIO,
     counted_client_events,
-    regions,
+    make_runtime,
     registration,
     state_of,
 )
@@ -97,7 +96,7 @@ async def test_the_clients_agent_folds_stores_counts_and_changelogs_each_event(
 ) -> None:
     app, s, producer = make_app(tmp_path)
     agent = app.agents["clients"]
-    runtime = app.runtime  # type: ignore[attr-defined]
+    runtime = app.worker.runtime  # type: ignore[attr-defined]
     events = counted_client_events("K1")
     async with agent.test_context() as tested:
         for event in events:
@@ -125,7 +124,7 @@ async def test_the_aggregator_agent_sums_the_partitions_subtotals_into_count_row
 ) -> None:
     app, s, producer = make_app(tmp_path)
     # two partitions' subtotals, as the clients side of two workers publishes them
-    source = Runtime(s, regions(), Metrics())
+    source = make_runtime(s)
     amsterdam = counted_client_events("K1")
     groningen = counted_client_events("K2", gemeente=GRONINGEN)
     for partition, events in ((0, amsterdam), (1, groningen)):

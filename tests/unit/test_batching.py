@@ -16,17 +16,19 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from streams.codecs.avro import AvroCodec, event_to_record, schema_name_of
-from streams.codecs.state import StoredClient, dumps
+from streams.codecs.avro import AvroCodec
+from streams.codecs.events import event_to_record, schema_name_of
+from streams.codecs.state import dumps
 from streams.domain import Event, cell_of, classify
-from streams.engine.metrics import Metrics
 from streams.kafka.topics import CLIENTS_TABLE, changelog_topic
-from streams.service.runtime import Message, Runtime
+from streams.service.ports import StoredClient
+from streams.service.runtime import Message
 from streams.settings import Settings
 from tests.factories import (
     DAY,
     counted_client_events,
     deregistration,
+    make_runtime,
     regions,
     state_of,
     taaksoortvraag,
@@ -65,7 +67,7 @@ def test_a_batch_folds_every_event_from_the_clients_in_batch_latest_state(
     s = settings(tmp_path)
     k1 = [*counted_client_events("K1", at=1), deregistration("K1", at=2)]  # counted, then not
     k2 = [*counted_client_events("K2", at=1), taaksoortvraag("K2", at=3)]
-    runtime = Runtime(s, regions(), Metrics())
+    runtime = make_runtime(s)
     batch = runtime.handle_batch(
         messages(s, [*k1, *k2], {"K1": 3, "K2": 0}), lambda partition, key: None
     )
@@ -92,9 +94,9 @@ def test_one_batch_and_one_event_at_a_time_give_the_same_states_and_ledger(
         *counted_client_events("K1", at=5),  # same time, later event ids: applied again
     ]
     part = {"K1": 1, "K2": 2}
-    one_batch = Runtime(s, regions(), Metrics())
+    one_batch = make_runtime(s)
     batch = one_batch.handle_batch(messages(s, events, part), lambda partition, key: None)
-    singles = Runtime(s, regions(), Metrics())
+    singles = make_runtime(s)
     store: dict[bytes, StoredClient] = {}
     for message in messages(s, events, part):
         single = singles.handle_batch([message], lambda partition, key: store.get(key))
@@ -114,7 +116,7 @@ def test_a_stored_client_is_read_once_per_batch_from_its_partition(tmp_path: Pat
         reads.append((partition, key))
         return stored.get(key)
 
-    runtime = Runtime(s, regions(), Metrics())
+    runtime = make_runtime(s)
     runtime.rebuild(stored.items(), {2})
     events = [deregistration("K1", at=2), taaksoortvraag("K1", at=3)]
     batch = runtime.handle_batch(messages(s, events, {"K1": 2}), get)
@@ -127,7 +129,7 @@ def test_undecodable_input_becomes_a_dead_letter_and_still_moves_the_position(
     tmp_path: Path,
 ) -> None:
     s = settings(tmp_path)
-    runtime = Runtime(s, regions(), Metrics())
+    runtime = make_runtime(s)
     bad: Message = (s.topic_registrations, 1, 41, None, b"K9", b"\xff\xfe")
     batch = runtime.handle_batch([bad], lambda partition, key: None)
     assert batch.changed == {}
@@ -151,7 +153,7 @@ async def test_each_client_is_written_to_the_store_and_changelog_of_its_own_part
     tmp_path: Path, store: str, restore_gc: None
 ) -> None:
     from streams.engine.app import create_app
-    from streams.engine.batching import CompactMemoryStore, TableIO
+    from streams.engine.internals import CompactMemoryStore, TableIO
 
     s = settings(tmp_path, store)
     app = create_app(s)
@@ -203,8 +205,7 @@ def _tp(topic: str, partition: int) -> Any:
 def test_observing_many_latencies_at_once_fills_the_same_buckets_as_one_at_a_time() -> None:
     from prometheus_client import CollectorRegistry, Histogram
 
-    from streams.engine.metrics import LATENCY_BUCKETS
-    from streams.service.runtime import observe_all
+    from streams.engine.metrics import LATENCY_BUCKETS, observe_all
 
     values = [0.0, 0.01, 0.0100001, 0.3, 1.0, 7.5, 600.0, 601.0, 0.2, 0.2]
     one, many = (
@@ -227,7 +228,7 @@ async def test_the_decoded_cache_follows_every_write_and_is_emptied_on_request(
     tmp_path: Path, store: str, restore_gc: None
 ) -> None:
     from streams.engine.app import create_app
-    from streams.engine.batching import TableIO
+    from streams.engine.internals import TableIO
 
     app = create_app(settings(tmp_path, store))
     table = app.tables[CLIENTS_TABLE]
@@ -260,7 +261,7 @@ async def test_the_decoded_cache_follows_every_write_and_is_emptied_on_request(
 
 def test_a_client_table_it_cannot_read_leaves_the_runtime_not_ready(tmp_path: Path) -> None:
     s = settings(tmp_path)
-    runtime = Runtime(s, regions(), Metrics())
+    runtime = make_runtime(s)
     good = StoredClient(1, state_of(counted_client_events("K1")))
     runtime.rebuild(iter([(b"K1", good)]), {1})
     assert runtime.recovered and runtime.metrics.ready._value.get() == 1

@@ -16,14 +16,11 @@ from streams.codecs.avro import (
     MAX_MESSAGE_BYTES,
     OUTPUT_SCHEMA_NAMES,
     AvroCodec,
-    DecodeError,
-    EventDecoder,
-    event_from_record,
-    event_to_record,
-    schema_name_of,
 )
+from streams.codecs.events import EventDecoder, event_from_record, event_to_record, schema_name_of
 from streams.domain.events import IndicationOwner, ProfilePart, RegistrationStatus
 from streams.domain.table import publication_table
+from streams.service.ports import DecodeError
 from tests.factories import (
     BEROEPSSECTOREN,
     DAY,
@@ -394,11 +391,12 @@ def test_events_read_from_container_files_carry_occurred_at_as_epoch_millis(tmp_
     import fastavro
 
     from streams.codecs.avro import parsed_schema
-    from streams.service.replay import read_events, read_records
+    from streams.codecs.files import read_records
+    from streams.service.replay import read_events
 
     event = registration(event_id="e")
     path = tmp_path / "ClientRegistration.avro"
     with path.open("wb") as f:
         fastavro.writer(f, parsed_schema("ClientRegistration"), [event_to_record(event)])
-    (read,) = read_events(read_records(path), Counter())
+    (read,) = read_events(read_records(path), event_from_record, Counter())
     assert read == event and isinstance(read.occurred_at, int)

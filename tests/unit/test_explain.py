@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from streams.codecs.state import StoredClient
 from streams.domain import (
     ClientRegistration,
     Indication,
@@ -18,6 +17,7 @@ from streams.domain import (
     fold,
 )
 from streams.domain.state import ClientState
+from streams.kafka.partitioning import partition_of
 from streams.service.explain import (
     MIN_TOKEN_LENGTH,
     Getter,
@@ -25,9 +25,9 @@ from streams.service.explain import (
     NotReady,
     check_settings,
     explain,
-    partition_of,
     table_getter,
 )
+from streams.service.ports import StoredClient
 from streams.service.reference import load_regions
 from streams.settings import Settings
 
@@ -168,7 +168,12 @@ def test_table_getter_answers_only_for_owned_partitions() -> None:
     table = FakeTable({key: StoredClient(home, state())})
     owned = {home}
     ready = [True]
-    get = table_getter(table, lambda: owned, 4, lambda: ready[0])
+    get = table_getter(
+        lambda partition, key: table.get(key),
+        lambda: owned,
+        lambda k: partition_of(k, 4),
+        lambda: ready[0],
+    )
     assert get(key) == table[key]
     other = next(k for k in (b"K2", b"K3", b"K4", b"K5", b"K6") if partition_of(k, 4) != home)
     with pytest.raises(NotOnThisWorker) as exc:

@@ -12,7 +12,8 @@ from typing import Any
 import fastavro
 import pytest
 
-from streams.codecs.avro import EVENT_SCHEMA_NAMES, event_from_record, reader_schema
+from streams.codecs.avro import EVENT_SCHEMA_NAMES, reader_schema
+from streams.codecs.events import event_from_record
 from streams.devtools.generate import (
     EXPECTED_FILE,
     FATES,

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.codecs.avro import EVENT_SCHEMA_NAMES, event_from_record, reader_schema
+from streams.codecs.avro import EVENT_SCHEMA_NAMES, reader_schema
+from streams.codecs.events import event_from_record
 from streams.devtools.generate import generate, load_expected
 from streams.domain.events import Event
 from streams.domain.state import ClientState, fold

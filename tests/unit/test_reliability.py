@@ -7,7 +7,10 @@ import re
 from dataclasses import replace
 from datetime import date
 
-from streams.codecs.avro import AvroCodec, event_to_record
+from streams.cli.render import render_dead_letters, render_reconcile
+from streams.codecs.avro import AvroCodec
+from streams.codecs.events import event_to_record
+from streams.codecs.wire import worker_wire
 from streams.domain import (
     ClientRegistration,
     Column,
@@ -18,8 +21,11 @@ from streams.domain import (
     RegistrationStatus,
 )
 from streams.domain.table import region_row
-from streams.kafka.deadletters import DeadLetter, RawMessage, decode_dead_letter, plan, render_list
-from streams.service.reconcile import Recomputation, Result, differences, render
+from streams.kafka.deadletters import decode_dead_letter
+from streams.service.admission import Admission
+from streams.service.deadletters import DeadLetter, plan
+from streams.service.ports import InputMessage
+from streams.service.reconcile import Recomputation, Result, differences
 from streams.service.reference import load_regions
 from streams.settings import Settings
 
@@ -67,12 +73,12 @@ def test_the_day_of_the_nederland_row_is_compared() -> None:
     assert [(d.region, d.column) for d in found] == [("NL", "as_of")]
 
 
-def message(topic: str, key: bytes | None, value: bytes | None, offset: int = 0) -> RawMessage:
-    return RawMessage(topic, 0, offset, key, value)
+def message(topic: str, key: bytes | None, value: bytes | None, offset: int = 0) -> InputMessage:
+    return InputMessage(topic, 0, offset, key, value)
 
 
 def test_recomputation_folds_what_the_worker_applies_and_skips_what_it_dead_letters() -> None:
-    r = Recomputation(SETTINGS)
+    r = Recomputation(Admission(worker_wire(SETTINGS, REGIONS).decoders, REGIONS))
     events = [
         ClientRegistration("K1", "e1", 1, RegistrationStatus.INGESCHREVEN, "GM0014"),
         Indication("K1", "e2", 1, "i", IndicationOwner.UWV, "WW", date(2026, 1, 1), None),
@@ -104,16 +110,16 @@ def test_render_names_region_and_column() -> None:
     expected = table(AM01={"uwv_met_profiel": 3}, NL={"uwv_met_profiel": 3})
     actual = {r.regio_code: r for r in table()}
     result = Result(DAY, differences(expected, actual), 10, 3, {"DecodeError": 1}, 2, 1.5)
-    text = render(result, "table")
+    text = render_reconcile(result, "table")
     assert text.startswith("DRIFT: 4 cell(s)")
     assert re.search(r"^AM01 +uwv_met_profiel +3 +0$", text, re.MULTILINE)
-    body = json.loads(render(result, "json"))
+    body = json.loads(render_reconcile(result, "json"))
     assert body["drift"] is True and body["rejected"] == {"DecodeError": 1}
     assert body["differences"][0] == {
         "region": "AM01", "column": "uwv_met_profiel", "expected": 3, "actual": 0,
     }  # fmt: skip
     clean = Result(DAY, [], 10, 3, {}, 1, 0.2)
-    assert render(clean, "table").startswith("no drift")
+    assert render_reconcile(clean, "table").startswith("no drift")
 
 
 def letter(
@@ -134,10 +140,10 @@ def test_dead_letters_round_trip_and_list_without_the_bytes() -> None:
     decoded = decode_dead_letter(AvroCodec("DeadLetter"), message("dlq", None, encoded, 7))
     assert decoded == original
     for fmt in ("table", "json"):
-        text = render_list([decoded.info(), letter(8, key=None).info()], fmt)
+        text = render_dead_letters([decoded.info(), letter(8, key=None).info()], fmt)
         assert "K123456789abc" not in text and "raw" not in text
-    assert "t.registrations[1]@47" in render_list([decoded.info()], "table")
-    info = json.loads(render_list([decoded.info()], "json"))[0]
+    assert "t.registrations[1]@47" in render_dead_letters([decoded.info()], "table")
+    info = json.loads(render_dead_letters([decoded.info()], "json"))[0]
     assert info["key_bytes"] == 13 and info["value_bytes"] == 3
     assert info["dead_lettered_at"].endswith("+00:00")
 
@@ -154,21 +160,19 @@ def test_replay_plan_skips_dead_letters_without_a_value_and_says_where_to_go_on(
 
 
 def test_a_dead_letter_of_an_oversized_message_keeps_its_source_but_not_its_bytes() -> None:
-    from streams.engine.metrics import Metrics
-    from streams.service.admission import Handled, Rejection
-    from streams.service.runtime import MAX_DEAD_LETTER_RAW_BYTES, Runtime
+    from streams.service.deadletters import MAX_DEAD_LETTER_RAW_BYTES, dead_letter_record
 
-    runtime = Runtime(SETTINGS, REGIONS, Metrics())
-    handled = Handled("dead_lettered", rejection=Rejection.DECODE_ERROR, reason="too big")
     codec = AvroCodec("DeadLetter")
+
+    def dead_letter(value: bytes) -> bytes:
+        return codec.encode(dead_letter_record("t", 2, 99, b"K1", value, "DecodeError", "too big"))
+
     big = b"\x01" * (MAX_DEAD_LETTER_RAW_BYTES + 1)
-    record = runtime.dead_letter("t", 2, 99, b"K1", big, handled)
+    record = dead_letter(big)
     assert len(record) < 1000
     kept = decode_dead_letter(codec, message("dlq", None, record))
     assert (kept.source_topic, kept.source_partition, kept.source_offset) == ("t", 2, 99)
     assert kept.key == b"K1" and kept.value is None
     assert kept.reason.startswith("too big (raw message of") and "at the source" in kept.reason
-    small = decode_dead_letter(
-        codec, message("dlq", None, runtime.dead_letter("t", 2, 99, b"K1", b"x", handled))
-    )
+    small = decode_dead_letter(codec, message("dlq", None, dead_letter(b"x")))
     assert (small.value, small.reason) == (b"x", "too big")

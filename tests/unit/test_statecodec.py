@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.codecs.state import StoredClient, dumps, from_json, loads, to_json
+from streams.codecs.state import dumps, from_json, loads, to_json
 from streams.domain import ClientState, IndicationOwner, RegistrationStatus
 from streams.domain.state import IndicationFact, Membership, ProfileFact, Registration
+from streams.service.ports import StoredClient
 from tests.factories import erasure, states_per_client
 from tests.unit.test_properties import LOG
 

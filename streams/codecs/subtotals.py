@@ -1,14 +1,15 @@
-"""Messages between the client agents and the region aggregator: absolute subtotals per partition."""
+"""The subtotal messages between the client agents and the aggregator: absolute counts per
+partition, as compact JSON (an internal topic: no schema contract)."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from streams.domain import Cell, Column, RegionCounts, Regions, publication_table
+from streams.domain import Cell, Column, Regions
 from streams.domain.regions import ONBEKEND
 
 
@@ -35,16 +36,3 @@ def decode(raw: bytes) -> tuple[int, Counter[Cell]]:
         for column, count in columns.items():
             cells[(regio, Column(column))] = int(count)
     return int(message["partition"]), cells
-
-
-def combine(latest: Iterable[Mapping[Cell, int]]) -> Counter[Cell]:
-    """Sum the latest subtotals of every partition."""
-    total: Counter[Cell] = Counter()
-    for cells in latest:
-        total.update(cells)
-    return total
-
-
-def rows(latest: Iterable[Mapping[Cell, int]], regions: Regions, as_of: date) -> list[RegionCounts]:
-    """The publication table from the latest subtotals of every partition."""
-    return publication_table(combine(latest), regions, as_of)

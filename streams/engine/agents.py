@@ -1,0 +1,220 @@
+"""The worker's agents, tables and timers: they only move data between Kafka and the service layer.
+
+Clients: the four input topics, a fetch at a time, into the changelogged client table and the
+ledger (streams/service/runtime.py); subtotals out. Aggregator: the latest subtotal per
+partition into the counts topic (streams/service/aggregation.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import faust
+
+from streams.engine.internals import (
+    COMPACT_MEMORY_STORE,
+    BatchingConsumer,
+    TableIO,
+    WorkerApp,
+    send_raw,
+)
+from streams.engine.worker import Worker
+from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
+from streams.service.runtime import DayChange, Message
+
+TP = faust.types.TP
+
+log = logging.getLogger(__name__)
+
+
+def _serialize_table(table: Any, key: str, value: str) -> None:
+    # Faust derives a table's serializers from key_type/value_type (json unless a Record);
+    # the changelog topic decodes with the `schema` given to the table, while the store and
+    # the changelog producer read these attributes: set both, before the store is first used.
+    table.key_serializer = key
+    table.value_serializer = value
+
+
+def wire_clients(app: faust.App, worker: Worker) -> None:
+    """The clients agent: input fetches -> client table + ledger; subtotals and clock timers."""
+    settings, runtime = worker.settings, worker.runtime
+    input_topics = list(settings.event_topics())
+    source = app.topic(*input_topics, key_serializer="raw", value_serializer="raw")
+    clients = app.Table(
+        CLIENTS_TABLE,
+        default=None,
+        partitions=settings.partitions,
+        store=COMPACT_MEMORY_STORE if settings.store == "memory" else None,
+        key_type=bytes,
+        schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="client_state"),
+    )
+    _serialize_table(clients, key="raw", value="client_state")
+    subtotals_topic = app.topic(
+        settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
+    )
+    # RocksDB: the clients of the last 50 000-100 000 reads and writes stay decoded (~150 MB);
+    # the memory store keeps every client as bytes, with no cache (docs/performance.md)
+    table_io = TableIO(clients, cache_size=50_000 if settings.store == "rocksdb" else 0)
+    app.table_io = table_io  # type: ignore[attr-defined]  # for the explain view
+
+    async def send(topic: str, key: bytes | None, value: bytes, partition: int | None) -> Any:
+        return await send_raw(app, topic, key, value, partition)
+
+    async def apply(messages: list[Message]) -> None:
+        batch = runtime.handle_batch(messages, table_io.get)
+        await table_io.put_many(batch.changed.items(), send)
+        for key, record in batch.dead_letters:
+            await send(settings.topic_dead_letters, key, record, None)
+
+    async def take_fetch(records: Mapping[TP, Sequence[Any]], generation: int) -> bool:
+        await app.flow_control.acquire()  # suspended while a rebalance is under way
+        await app.producer.buffer.wait_until_ebb()
+        if generation != app.consumer_generation_id or not app.flow_control.is_active():
+            return False  # fetched before a rebalance: Faust seeks back to the committed offsets
+        consumer = app.consumer
+        assert isinstance(consumer, BatchingConsumer)
+        with consumer.in_flight():  # a rebalance waits until the batch is in the changelog
+            await apply([
+                (tp.topic, tp.partition, r.offset, r.timestamp / 1000 if r.timestamp else None,
+                 r.key, r.value)
+                for tp, recs in records.items() for r in recs
+            ])  # fmt: skip
+            for tp, recs in records.items():
+                consumer.ack_offsets(tp, [r.offset for r in recs])
+        return True
+
+    if isinstance(app, WorkerApp):
+        app.batch_topics = frozenset(input_topics)
+        app.batch_handler = take_fetch
+        # raw keys and values, in a store that reads them raw (RocksDB, compact memory)
+        app.batch_recovery = frozenset({changelog_topic(settings, CLIENTS_TABLE)})
+
+    @app.agent(source, name="clients")
+    async def process(stream: faust.StreamT[bytes]) -> None:
+        # the consumer hands the input records to take_fetch; events reach this stream only
+        # when the consumer does not batch, and take the same path one at a time
+        async for event in stream.events():
+            msg = event.message
+            key = event.key if isinstance(event.key, bytes) else None
+            await apply([(msg.topic, msg.partition, msg.offset, msg.timestamp, key, event.value)])
+
+    def owned_input_partitions() -> set[int]:
+        return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in input_topics}
+
+    def rebuild_from_store() -> None:
+        """The ledger of the owned partitions, recomputed from the client table."""
+        partitions = owned_input_partitions()
+        started = time.monotonic()
+        try:
+            runtime.rebuild(table_io.items(partitions), partitions)
+        except ValueError as exc:  # a state this version cannot read; the worker stays not ready
+            log.critical(
+                "cannot read the client table of partitions %s (%s): this worker stays not ready;"
+                " see docs/runbook.md, WorkerNotReady", sorted(partitions), exc,
+            )  # fmt: skip
+            return
+        log.info(
+            "ledger rebuilt for partitions %s in %.2f s", sorted(partitions),
+            time.monotonic() - started,
+        )  # fmt: skip
+
+    @clients.on_recover
+    async def rebuild_ledger() -> None:
+        table_io.forget()  # the store was restored under the cache
+        rebuild_from_store()
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        table_io.forget()  # another worker may change these clients before they come back
+        runtime.revoke({tp.partition for tp in revoked if tp.topic in input_topics})
+
+    async def publish(everything: bool = False) -> None:
+        if not runtime.recovered:
+            return
+        for key, value in runtime.subtotal_messages(everything):
+            await subtotals_topic.send(key=key, value=value)
+
+    @app.timer(interval=0.1)
+    async def publish_changed_subtotals() -> None:
+        await publish()
+
+    @app.timer(interval=settings.republish_interval_seconds)
+    async def republish_all_subtotals() -> None:
+        await publish(everything=True)
+
+    def state_of(partition: int, client_id: str) -> Any:
+        stored = table_io.get(partition, client_id.encode())
+        return None if stored is None else stored.state
+
+    @app.timer(interval=settings.clock_interval_seconds)
+    async def clock() -> None:
+        if runtime.recovered and runtime.tick_clock(state_of) is DayChange.EARLIER:
+            rebuild_from_store()
+        _update_lag(app, worker)
+
+
+def _update_lag(app: faust.App, worker: Worker) -> None:
+    for (topic, partition), position in worker.runtime.positions.items():
+        tp = TP(topic, partition)
+        try:
+            highwater = app.consumer.highwater(tp)
+        except Exception:  # the consumer may be rebalancing; try again at the next tick
+            continue
+        if highwater is not None:
+            worker.metrics.lag.labels(topic, str(partition)).set(max(0, highwater - position))
+
+
+def wire_aggregator(app: faust.App, worker: Worker) -> None:
+    """The aggregator agent: the latest subtotal per partition -> RegionCounts rows."""
+    settings, aggregator = worker.settings, worker.aggregator
+    source = app.topic(
+        settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
+    )
+    latest = app.Table(
+        SUBTOTALS_TABLE,
+        default=None,
+        partitions=1,
+        key_type=bytes,
+        value_type=bytes,
+        schema=faust.Schema(
+            key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+        ),
+    )
+    _serialize_table(latest, key="raw", value="raw")
+    counts = app.topic(settings.topic_counts, key_serializer="raw", value_serializer="raw")
+
+    async def publish_counts(force: bool = False) -> None:
+        values = [v for v in latest.values() if v is not None]
+        for key, value in aggregator.counts_messages(values, force):
+            await counts.send(key=key, value=value)
+
+    @app.agent(source, name="aggregator")
+    async def aggregate(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            latest[event.key] = event.value
+            if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
+                await publish_counts()
+
+    def owns_aggregator() -> bool:
+        return any(tp.topic == settings.topic_subtotals for tp in app.assignor.assigned_actives())
+
+    @latest.on_recover
+    async def republish_counts() -> None:
+        if owns_aggregator():
+            aggregator.owned = True
+            await publish_counts(force=True)
+        else:
+            aggregator.disown()
+
+    @app.timer(interval=settings.clock_interval_seconds)
+    async def refresh_day() -> None:
+        # the day of counting is in every row: publish again when it moves
+        if aggregator.owned:
+            await publish_counts()
+
+    @app.task
+    async def follow_counts() -> None:
+        await worker.counts_view.run()

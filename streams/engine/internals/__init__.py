@@ -1,0 +1,50 @@
+"""The only code that touches private parts of faust-streaming, aiokafka and mode.
+
+What it changes and why: consumer.py (whole fetches to one handler), recovery.py (changelog
+recovery a fetch at a time), tableio.py (the client table per explicit partition). Every
+private name used is listed in manifest.py and checked at start-up and by a unit test.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from streams.engine.internals.consumer import (
+    BatchHandler,
+    BatchingConsumer,
+    BatchingTransport,
+    WorkerApp,
+    send_raw,
+)
+from streams.engine.internals.manifest import PINNED, missing
+from streams.engine.internals.tableio import COMPACT_MEMORY_STORE, CompactMemoryStore, TableIO
+
+__all__ = [
+    "COMPACT_MEMORY_STORE",
+    "BatchHandler",
+    "BatchingConsumer",
+    "BatchingTransport",
+    "CompactMemoryStore",
+    "IncompatibleLibrary",
+    "TableIO",
+    "WorkerApp",
+    "check_internals",
+    "send_raw",
+]
+
+
+class IncompatibleLibrary(RuntimeError):
+    """The installed faust-streaming or aiokafka lacks a private part the worker relies on."""
+
+
+def check_internals() -> None:
+    """Raise IncompatibleLibrary, naming the parts and our files, when anything is missing."""
+    problems = missing()
+    if problems:
+        installed = ", ".join(f"{name} {version(name)}" for name in PINNED)
+        pinned = ", ".join(f"{name}=={v}" for name, v in PINNED.items())
+        raise IncompatibleLibrary(
+            f"the installed {installed} lack(s) what the worker relies on: "
+            + "; ".join(problems)
+            + f". Install the pinned versions ({pinned}) or revisit the files named."
+        )

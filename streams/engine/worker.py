@@ -1,0 +1,26 @@
+"""The parts of one worker process that live beside the Faust app (made in streams/engine/app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from streams.domain import Regions
+from streams.engine.metrics import Metrics
+from streams.kafka.countsview import CountsView
+from streams.service.aggregation import Aggregator
+from streams.service.clock import Clock
+from streams.service.runtime import Runtime
+from streams.settings import Settings
+
+
+@dataclass(frozen=True)
+class Worker:
+    """The parts of one worker process that live beside the Faust app."""
+
+    settings: Settings
+    regions: Regions
+    clock: Clock
+    metrics: Metrics
+    runtime: Runtime
+    aggregator: Aggregator
+    counts_view: CountsView
