@@ -44,7 +44,7 @@ def broker_stop(data_dir: Path | None) -> None:
 @broker.command("status")
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def broker_status(data_dir: Path | None) -> None:
-    """Say whether the broker runs; exit 1 when it does not."""
+    """Say whether the broker runs; exit 3 when it does not (LSB: program is not running)."""
     from streams.devtools import broker as local
 
     st = local.status(data_dir)
@@ -52,7 +52,7 @@ def broker_status(data_dir: Path | None) -> None:
     click.echo(
         f"Kafka {st.version}: {state} on {st.bootstrap_servers} (pid {st.pid}, log {st.log_path})"
     )
-    sys.exit(0 if st.running else 1)
+    sys.exit(0 if st.running else local.EXIT_NOT_RUNNING)
 
 
 @broker.command("fetch")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -164,3 +166,24 @@ async def test_aiokafka_features(kafka_broker: str) -> None:
         assert set(times) == set(partitions)
     finally:
         await consumer.stop()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("streams", "broker"), ("streams.devtools.broker",)],
+    ids=["transparantie", "module"],
+)
+def test_status_of_the_running_broker_exits_0_from_both_entry_points(
+    kafka_broker: str, kafka_broker_dir: Path, command: tuple[str, ...]
+) -> None:
+    """`status` on the session broker's data dir exits 0 and names its bootstrap address."""
+    result = subprocess.run(
+        [sys.executable, "-m", *command, "status", "--data-dir", str(kafka_broker_dir)],
+        cwd=broker.project_root(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert kafka_broker in result.stdout
