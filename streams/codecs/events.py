@@ -7,16 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from streams.codecs.avro import AvroCodec
-from streams.domain.events import (
-    ClientRegistration,
-    Event,
-    Indication,
-    IndicationOwner,
-    ProfileEdit,
-    ProfilePart,
-    RegisterMembership,
-    RegistrationStatus,
-)
+from streams.domain import events as ev
+from streams.domain.events import Event
 from streams.service.ports import DecodeError
 from streams.settings import Framing
 
@@ -24,29 +16,29 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _registration(r: Mapping[str, Any]) -> Event:
-    status = RegistrationStatus(r["status"])
-    return ClientRegistration(
+    status = ev.RegistrationStatus(r["status"])
+    return ev.ClientRegistration(
         r["client_id"], r["event_id"], r["occurred_at"], status, r["gemeentecode"]
     )
 
 
 def _indication(r: Mapping[str, Any]) -> Event:
-    return Indication(
+    return ev.Indication(
         r["client_id"], r["event_id"], r["occurred_at"], r["indication_id"],
-        IndicationOwner(r["owner"]), r["kind"], r["start_date"], r["end_date"], r["retracted"],
+        ev.IndicationOwner(r["owner"]), r["kind"], r["start_date"], r["end_date"], r["retracted"],
     )  # fmt: skip
 
 
 def _membership(r: Mapping[str, Any]) -> Event:
-    return RegisterMembership(
+    return ev.RegisterMembership(
         r["client_id"], r["event_id"], r["occurred_at"], r["grondslag"], r["start_date"],
         r["end_date"], r["beschut_werkend_wsw"], r["banenafspraak"],
     )  # fmt: skip
 
 
 def _profile_edit(r: Mapping[str, Any]) -> Event:
-    part = ProfilePart(r["part"])
-    return ProfileEdit(
+    part = ev.ProfilePart(r["part"])
+    return ev.ProfileEdit(
         r["client_id"], r["event_id"], r["occurred_at"], part, r["question"], tuple(r["values"])
     )
 
@@ -83,7 +75,7 @@ def event_to_record(event: Event) -> dict[str, Any]:
     record: dict[str, Any] = {}
     for name in event.__slots__:
         value = getattr(event, name)
-        if isinstance(value, RegistrationStatus | IndicationOwner | ProfilePart):
+        if isinstance(value, ev.RegistrationStatus | ev.IndicationOwner | ev.ProfilePart):
             value = value.value
         elif isinstance(value, tuple):
             value = list(value)

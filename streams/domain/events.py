@@ -87,8 +87,6 @@ class ProfileEdit:
 
 Event = ClientRegistration | Indication | RegisterMembership | ProfileEdit
 
-EVENT_TYPES: tuple[type, ...] = (ClientRegistration, Indication, RegisterMembership, ProfileEdit)
-
 
 def version_of(event: Event) -> Version:
     """The version of the entity state that this event states."""

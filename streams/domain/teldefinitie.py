@@ -71,15 +71,6 @@ def is_open(start: date | None, end: date | None, day: date) -> bool:
     return start is not None and start <= day and (end is None or end > day)
 
 
-def open_client_types(state: ClientState, day: date) -> set[ClientType]:
-    """The owners of the client's indications open on the day (retracted ones don't exist)."""
-    return {
-        _CLIENT_TYPE_OF_OWNER[fact.owner]
-        for fact in state.indications.values()
-        if not fact.retracted and is_open(fact.start_date, fact.end_date, day)
-    }
-
-
 def has_profile(state: ClientState) -> bool:
     """Profiel ja: affiniteiten, beroepssectoren and at least one taaksoortvraag are filled."""
     profile = state.profile
