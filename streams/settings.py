@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     explain_enabled: bool = False
     explain_token: SecretStr | None = None
     log_level: str = "info"
+    #: the colofon of the quarterly publication: who issues it, and whom to ask (omitted if empty)
+    publication_publisher: str = "UWV Werkbedrijf"
+    publication_contact: str = ""
 
     def event_topics(self) -> dict[str, str]:
         """Input topic name -> the event schema its messages are written with."""
