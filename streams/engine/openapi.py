@@ -65,10 +65,12 @@ REGION_COUNTS = {
 HISTORY_ROW = {
     "type": "object",
     "description": "One region's row of one day's snapshot.",
-    "required": ["peildatum", "regio_code", "regio_naam", *COUNT_FIELDS, "quarter_end"],
+    "required": ["peildatum", "quarter_end", "source", "known_at", "regio_code", "regio_naam",
+                 *COUNT_FIELDS],
     "properties": {"peildatum": {"type": "string", "format": "date"},
-                   "regio_code": {"type": "string"}, "regio_naam": {"type": "string"}, **COUNTS,
-                   "quarter_end": {"type": "boolean"}},
+                   "quarter_end": {"type": "boolean"}, "source": {"enum": ["live", "backfill"]},
+                   "known_at": {"type": ["string", "null"]},
+                   "regio_code": {"type": "string"}, "regio_naam": {"type": "string"}, **COUNTS},
 }  # fmt: skip
 FIGURES = {
     "type": ["object", "null"],
@@ -143,6 +145,21 @@ def publication_path(fmt: str) -> Any:
     )  # fmt: skip
 
 
+def history_path(which: str) -> Any:
+    """The daily history as rows per day and region."""
+    return get(
+        f"Daily snapshots, only aggregate rows per day and region ({which})",
+        {200: {"description": "Rows by day and region.", "content": {
+            "application/json": {"schema": {"type": "array", "items": ref("HistoryRow")}},
+            "text/csv": {"schema": {"type": "string"}}}},
+         400: error("A parameter is not understood."),
+         503: error("The history topic is still being read.")},
+        [query("regio", "One region code (default: every region and NL)."),
+         query("from", "First day (YYYY-MM-DD).", format="date"),
+         query("to", "Last day (YYYY-MM-DD).", format="date")],
+    )  # fmt: skip
+
+
 @cache
 def document() -> dict[str, Any]:
     """The whole document."""
@@ -166,26 +183,8 @@ def document() -> dict[str, Any]:
             {200: json_body(ref("RegionCounts"), "The row."), 404: error("No such region.")},
             [REGIO],
         ),
-        "/history": get(
-            "Daily snapshots: only aggregate rows, per day and region",
-            {
-                200: {
-                    "description": "Rows by day and region.",
-                    "content": {
-                        "application/json": {
-                            "schema": {"type": "array", "items": ref("HistoryRow")}
-                        },
-                        "text/csv": {"schema": {"type": "string"}},
-                    },
-                },
-                400: error("A parameter is not understood."),
-            },
-            [
-                query("regio", "One region code (default: every region)."),
-                query("from", "First day (YYYY-MM-DD).", format="date"),
-                query("to", "Last day (YYYY-MM-DD).", format="date"),
-            ],
-        ),
+        "/history": history_path("JSON by default; CSV for `Accept: text/csv`"),
+        "/history.csv": history_path("CSV"),
         "/changes": get(
             "Every live row against the previous quarter end and a year earlier",
             {200: json_body(ref("Changes"), "The changes.")},
