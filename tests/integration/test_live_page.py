@@ -19,6 +19,7 @@ import fastavro
 import pytest
 
 from streams.codecs.avro import event_to_record, parsed_schema
+from streams.devtools.stack import Worker, cli, load_expected, stack_env, wait_until
 from streams.domain.events import (
     ClientRegistration,
     Event,
@@ -27,7 +28,7 @@ from streams.domain.events import (
     RegisterMembership,
     RegistrationStatus,
 )
-from tests.integration.live import Worker, cli, converged, load_expected, stack_env, wait_until
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -28,19 +28,12 @@ from typing import Any
 import pytest
 
 from streams.codecs.avro import AvroCodec, event_to_record
+from streams.devtools.stack import PROJECT, Worker, cli, load_expected, stack_env, wait_until
 from streams.domain import Indication, IndicationOwner, classify, next_change
 from streams.kafka.deadletters import read_to_end
 from streams.service.reference import load_regions
 from streams.service.replay import read_records, replay
-from tests.integration.live import (
-    PROJECT,
-    Worker,
-    cli,
-    converged,
-    load_expected,
-    stack_env,
-    wait_until,
-)
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka]
 AS_OF = "2026-11-29"
