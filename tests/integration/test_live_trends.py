@@ -21,15 +21,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.live import (
-    PROJECT,
-    Worker,
-    cli,
-    converged,
-    load_expected,
-    stack_env,
-    wait_until,
-)
+from streams.devtools.stack import Worker, cli, load_expected, stack_env, wait_until
+from streams.devtools.stack.env import PROJECT
+from tests.integration.live import converged
 from tests.integration.test_live_page import PHONE, browser  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
