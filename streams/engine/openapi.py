@@ -9,8 +9,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from streams.domain import COUNT_FIELDS
+from streams.domain import COUNT_FIELDS, NEDERLAND, ONBEKEND
 from streams.publication.formats import MEDIA_TYPES
+from streams.service.reference import load_regions
 
 REF = "#/components/schemas/"
 
@@ -125,6 +126,7 @@ EXPLAIN = {
     "required": ["client_id", "as_of", "counted", "regio_code", "profiel", "partition"],
 }
 
+DAY_OR_EMPTY = [{"format": "date"}, {"maxLength": 0}]
 REGIO = path_param("regio_code", "A region code (AM01 … AM40), ONBEKEND or NL.")
 TREND_QUERY = [
     query("maat", "What the trend shows.", enum=["totaal", "dekking"]),
@@ -154,9 +156,10 @@ def history_path(which: str) -> Any:
             "text/csv": {"schema": {"type": "string"}}}},
          400: error("A parameter is not understood."),
          503: error("The history topic is still being read.")},
-        [query("regio", "One region code (default: every region and NL)."),
-         query("from", "First day (YYYY-MM-DD).", format="date"),
-         query("to", "Last day (YYYY-MM-DD).", format="date")],
+        [query("regio", "One region code, ONBEKEND or NL (empty or absent: all of them).",
+               enum=[*load_regions().codes_in_order, ONBEKEND, NEDERLAND, ""]),
+         query("from", "First day (YYYY-MM-DD; empty or absent: the first there is).", anyOf=DAY_OR_EMPTY),
+         query("to", "Last day (YYYY-MM-DD; empty or absent: the last there is).", anyOf=DAY_OR_EMPTY)],
     )  # fmt: skip
 
 

@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"
 AXE = PROJECT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 #: The WCAG 2.0 and 2.1 rules of levels A and AA: what Dutch government sites must meet.
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
@@ -199,7 +200,8 @@ def test_the_api_answers_as_its_openapi_document_says(stack: Worker, tmp_path: P
                  "/publication/{peildatum}.pdf", "/toegankelijkheid", "/openapi.json"):  # fmt: skip
         assert path in document["paths"], path
     done = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "run", f"{stack.url}/openapi.json",
+        [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG),
+         "run", f"{stack.url}/openapi.json",
          "--checks", "all", "--max-examples", "15", "--workers", "2", "--seed", "1",
          "--phases", "examples,coverage,fuzzing", "--no-color"],
         cwd=tmp_path, capture_output=True, text=True, timeout=240,
