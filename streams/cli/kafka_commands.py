@@ -106,6 +106,7 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
     from tqdm import tqdm
 
     from streams.codecs.files import count_records
+    from streams.codecs.wire import writer_schemas
     from streams.kafka.producer import messages, publish
     from streams.settings import Settings
 
@@ -113,7 +114,8 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
     paths = expand(files)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=count_records(paths), unit=" events", disable=not show, file=sys.stderr)
-    sent = asyncio.run(publish(messages(paths, settings), settings, rate, bar))
+    writers = writer_schemas(settings)
+    sent = asyncio.run(publish(messages(paths, settings, writers), settings, rate, bar, writers))
     bar.close()
     click.echo(f"published {sent} events", err=True)
 

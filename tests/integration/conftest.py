@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from streams.devtools import broker
+from streams.devtools.registry import LocalRegistry
 
 DEFAULT_TEST_PORT = 19092
 
@@ -44,3 +45,27 @@ def kafka_broker() -> Iterator[str]:
         yield f"{broker.HOST}:{port}"
     finally:
         broker.stop(data_dir)
+
+
+# --- the schema registry (issue 11): one Apicurio Registry per session -----------------------
+
+
+def registry_dir() -> Path:
+    """The data dir of the session test registry, beside the test broker's."""
+    return broker.project_root() / ".cache" / f"test-registry-{broker_port()}"
+
+
+@pytest.fixture(scope="session")
+def schema_registry() -> Iterator[LocalRegistry]:
+    """A clean Apicurio Registry for the session (ids restart with it: tests use their own
+    subjects). Its storage is a file, so a test may stop and start it and keep every id."""
+    from tests.integration.live import free_port
+
+    data_dir = registry_dir()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    registry = LocalRegistry(data_dir, free_port(), free_port()).start()
+    try:
+        yield registry
+    finally:
+        registry.stop()
