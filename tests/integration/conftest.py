@@ -11,6 +11,7 @@ import pytest
 
 from streams.devtools import broker
 from streams.devtools.registry import LocalRegistry
+from streams.devtools.stack import free_port, isolated_broker
 
 DEFAULT_TEST_PORT = 19092
 
@@ -36,15 +37,8 @@ def kafka_broker_dir() -> Path:
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[str]:
     """Start a clean local broker for the session and yield its bootstrap string."""
-    port = broker_port()
-    data_dir = broker_dir()
-    broker.stop(data_dir)  # a broker left over from an aborted session
-    shutil.rmtree(data_dir, ignore_errors=True)
-    broker.start(port=port, data_dir=data_dir, wait_timeout=120)
-    try:
-        yield f"{broker.HOST}:{port}"
-    finally:
-        broker.stop(data_dir)
+    with isolated_broker(broker_port(), broker_dir()) as status:
+        yield status.bootstrap_servers
 
 
 # --- the schema registry (issue 11): one Apicurio Registry per session -----------------------
@@ -59,8 +53,6 @@ def registry_dir() -> Path:
 def schema_registry() -> Iterator[LocalRegistry]:
     """A clean Apicurio Registry for the session (ids restart with it: tests use their own
     subjects). Its storage is a file, so a test may stop and start it and keep every id."""
-    from tests.integration.live import free_port
-
     data_dir = registry_dir()
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)

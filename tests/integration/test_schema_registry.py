@@ -23,16 +23,9 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 from streams.codecs.avro import EVENT_SCHEMA_NAMES, schema_json
 from streams.codecs.files import records_of
 from streams.devtools.registry import LocalRegistry
+from streams.devtools.stack import Worker, cli, get_json, load_expected, stack_env, wait_until
 from streams.settings import Settings
-from tests.integration.live import (
-    Worker,
-    cli,
-    converged,
-    get_json,
-    load_expected,
-    stack_env,
-    wait_until,
-)
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"
