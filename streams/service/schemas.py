@@ -112,7 +112,7 @@ class SchemaGate:
                     time.monotonic() - started >= self.give_up_after
                 ):
                     raise
-                if self.available:
+                if self.available and self.give_up_after is None:  # a command says it at the end
                     log.warning(
                         "schema registry unavailable (%s): input waits, nothing is dead-lettered;"
                         " retrying with backoff (see %s)", exc, RUNBOOK,
@@ -123,7 +123,7 @@ class SchemaGate:
                 if not wanted():
                     return False
                 continue
-            if not self.available:
+            if not self.available and self.give_up_after is None:
                 log.warning("schema registry available again: input resumes")
                 self._set_available(True)
             return True
