@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from streams.cli import kafka_commands, offline, publication, reliability
+from streams.cli import kafka_commands, offline, publication, reliability, schemas
 from streams.devtools import demo
 
 
@@ -18,6 +18,7 @@ offline.register(cli)
 kafka_commands.register(cli)
 reliability.register(cli)
 publication.register(cli)
+schemas.register(cli)
 cli.add_command(demo.demo)
 
 

@@ -25,6 +25,8 @@ CONFINED = {
     "jinja2": {"publication"},
     "weasyprint": {"publication"},
     "openpyxl": {"publication"},
+    "confluent_kafka": {"kafka"},  # the schema registry adapter, streams/kafka/registry.py
+    "avro": {"codecs"},  # Apache Avro's compatibility checker, for writer schemas
 }
 
 
