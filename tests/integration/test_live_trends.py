@@ -3,11 +3,13 @@ AA (axe-core in headless Chromium, desktop and phone), the keyboard, and the HTT
 its own OpenAPI document (schemathesis).
 
 Needs Debian's chromium and chromedriver (.ci/install-browser) and axe-core (.ci/install-axe);
-locally the browser tests skip without them, in CI they fail.
+locally the browser tests skip without them, in CI they fail. The tests of the trends need the
+history topic (streams/kafka/history.py, issue 12 part 1): they skip until it is there.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -16,23 +18,58 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from streams.devtools.stack import Worker, cli, load_expected, stack_env, wait_until
-from streams.devtools.stack.env import PROJECT
+from streams.devtools.stack.env import PROJECT, CommandFailed
+from streams.domain import COUNT_FIELDS, RegionCounts
+from streams.service.history import Provenance, Snapshot
+from streams.settings import Settings
 from tests.integration.live import converged
 from tests.integration.test_live_page import PHONE, browser  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+try:
+    from streams.kafka.history import write_snapshots
+except ImportError:  # the history topic is another branch's work: skip what needs it till then
+    write_snapshots = None
+needs_history = pytest.mark.skipif(write_snapshots is None, reason="no history topic yet")
 
 AS_OF = "2026-11-29"
 AXE = PROJECT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 #: The WCAG 2.0 and 2.1 rules of levels A and AA: what Dutch government sites must meet.
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def a_past(counts: list[dict[str, Any]], today: date, days: int) -> list[Snapshot]:
+    """Daily snapshots of the `days` days before today that grow towards today's table: each
+    figure one smaller for every 45 days back (never below 0), every day's rows adding up."""
+    live = [RegionCounts(**{**r, "as_of": date.fromisoformat(r["as_of"])}) for r in counts]
+    snapshots = []
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        rows = []
+        for row in live[:-1]:
+            figures = {f: max(0, getattr(row, f) - back // 45) for f in COUNT_FIELDS}
+            figures["totaal"] = sum(figures[f] for f in COUNT_FIELDS[:4])
+            rows.append(replace(row, **figures, as_of=day))
+        national = {f: sum(getattr(r, f) for r in rows) for f in COUNT_FIELDS}
+        rows.append(replace(live[-1], **national, as_of=day))
+        snapshots.append(Snapshot(day, tuple(rows), Provenance({})))
+    return snapshots
+
+
+def settings_of(env: dict[str, str]) -> Settings:
+    """The Settings an environment of a stack gives."""
+    prefix = "TRANSPARANTIE_"
+    return Settings(**{k[len(prefix) :].lower(): v for k, v in env.items() if k.startswith(prefix)})
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +87,12 @@ def stack(kafka_broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         cli(env, "produce", str(population), "--no-progress")
         expected = load_expected(population)
         wait_until(lambda: converged(worker, expected), 120, "/counts to equal expected.json")
+        # a past of 400 days, so that the page has a 13-month trend and a year-earlier figure
+        if write_snapshots is not None:
+            past = a_past(worker.counts(), date.fromisoformat(AS_OF), 400)
+            asyncio.run(write_snapshots(settings_of(env), past))
+            wait_until(lambda: len(json.loads(fetch(worker.url + "/history?regio=NL")[2])) >= 400,
+                       60, "the worker's history view to hold the past")  # fmt: skip
         yield worker
     finally:
         worker.stop()
@@ -93,8 +136,11 @@ def load_page(driver: Any, worker: Worker) -> None:
             "return document.querySelectorAll('#counts-table tr[data-regio]').length >= 36"
             " && document.querySelectorAll('#trend-regio option').length >= 36"
             " && document.querySelector('#trend-changes tbody tr th') !== null"
-            " && (document.getElementById('trend-status').textContent !== ''"
-            "     || !document.getElementById('trend-figure').hidden)"
+            " && !document.getElementById('trend-figure').hidden"
+            " && document.getElementById('trend-img').complete"
+            " && document.getElementById('trend-img').naturalWidth > 0"
+            + (" && document.querySelector('#pub-link:not([hidden])') !== null"
+               if write_snapshots is not None else "")
         ),
         30, "the page's table, changes and trend section",
     )  # fmt: skip
@@ -109,6 +155,8 @@ def test_the_page_meets_wcag_2_1_aa_on_a_desktop_and_a_phone(
     browser.execute_script("document.getElementById('trend-details').open = true")
     violations = axe_violations(browser)
     browser.save_screenshot(str(tmp_path / "trends-desktop.png"))
+    browser.execute_script("document.getElementById('ontwikkeling').scrollIntoView()")
+    browser.save_screenshot(str(tmp_path / "trends-desktop-trend.png"))
     assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
 
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
@@ -116,6 +164,8 @@ def test_the_page_meets_wcag_2_1_aa_on_a_desktop_and_a_phone(
     browser.execute_script("document.getElementById('trend-details').open = true")
     violations = axe_violations(browser)
     browser.save_screenshot(str(tmp_path / "trends-phone.png"))
+    browser.execute_script("document.getElementById('ontwikkeling').scrollIntoView()")
+    browser.save_screenshot(str(tmp_path / "trends-phone-trend.png"))
     assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
     widths = browser.execute_script(
         "return {inner: window.innerWidth, doc: document.documentElement.scrollWidth}"
@@ -182,13 +232,80 @@ def test_the_downloads_give_the_table_as_csv_and_json(stack: Worker) -> None:
     assert len(rows) == 1 + len(counts)
 
 
+@needs_history
 def test_the_changes_cover_every_row_of_the_live_table(stack: Worker) -> None:
     status, kind, body = fetch(stack.url + "/changes")
     assert status == 200 and kind.startswith("application/json")
     changes = json.loads(body)
     assert changes["peildatum"] == AS_OF
     assert (changes["vorig_kwartaaleinde"], changes["jaar_eerder"]) == ("2026-09-30", "2025-11-29")
-    assert [r["regio_code"] for r in changes["rows"]] == [r["regio_code"] for r in stack.counts()]
+    assert changes["laatste_publicatie"] == "2026-09-30"
+    counts = stack.counts()
+    assert [r["regio_code"] for r in changes["rows"]] == [r["regio_code"] for r in counts]
+    nl = changes["rows"][-1]
+    assert (
+        nl["totaal"] == counts[-1]["totaal"] and nl["vorig_kwartaaleinde"]["totaal"] < nl["totaal"]
+    )
+
+
+@needs_history
+def test_the_page_shows_the_trend_its_figures_and_the_changes(
+    stack: Worker,
+    browser: Any,  # noqa: F811
+) -> None:
+    load_page(browser, stack)
+    alt = browser.find_element("id", "trend-img").get_attribute("alt")
+    assert alt.startswith("Lijngrafiek van totaal in Sonar in Nederland")
+    months = browser.find_elements("css selector", "#trend-table tbody tr")
+    assert len(months) == 14  # the ends of thirteen months before today, and today
+    nl = stack.counts()[-1]
+    changes = browser.execute_script(
+        "return Array.from(document.querySelectorAll("
+        "'#counts-table tr[data-regio=NL] [data-change]')).map(td => td.textContent)"
+    )
+    assert all(c.startswith("+") for c in changes), changes
+    last = months[-1].find_elements("tag name", "td")[0].get_attribute("textContent")
+    assert last == f"{nl['totaal']:,}".replace(",", ".")
+    link = browser.find_element("id", "pub-link")
+    assert link.get_attribute("href").endswith("/publication/2026-09-30.pdf")
+
+
+@needs_history
+def test_the_publication_command_writes_the_edition_of_a_quarter_end(
+    stack: Worker, tmp_path: Path
+) -> None:
+    out = tmp_path / "q3.xlsx"
+    cli(
+        stack.env,
+        "publication",
+        "--peildatum",
+        "2026-09-30",
+        "--format",
+        "xlsx",
+        "--output",
+        str(out),
+    )
+    from openpyxl import load_workbook
+
+    nl = next(
+        r for r in load_workbook(out)["Tabel"].iter_rows(values_only=True) if r[0] == "Nederland"
+    )
+    history = json.loads(fetch(stack.url + "/history?regio=NL&from=2026-09-30&to=2026-09-30")[2])
+    assert nl[5] == history[0]["totaal"]
+    html = cli(stack.env, "publication", "--peildatum", "2026-09-30")
+    assert "Bronvermelding bij overname is verplicht." in html
+    with pytest.raises(CommandFailed, match="no snapshot of 2024-09-30"):
+        cli(stack.env, "publication", "--peildatum", "2024-09-30", "--format", "csv")
+
+
+@needs_history
+def test_the_last_quarters_publication_downloads_as_a_pdf(stack: Worker) -> None:
+    status, kind, body = fetch(stack.url + "/publication/2026-09-30.pdf")
+    assert status == 200 and kind == "application/pdf" and body.startswith(b"%PDF")
+    status, _, body = fetch(stack.url + "/publication/2026-09-31.pdf")
+    assert status == 400 and "no day" in json.loads(body)["error"]
+    status, _, body = fetch(stack.url + "/publication/2024-09-30.pdf")
+    assert status == 404 and "backfill" in json.loads(body)["error"]
 
 
 def test_the_api_answers_as_its_openapi_document_says(stack: Worker, tmp_path: Path) -> None:
@@ -203,7 +320,9 @@ def test_the_api_answers_as_its_openapi_document_says(stack: Worker, tmp_path: P
         [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG),
          "run", f"{stack.url}/openapi.json",
          "--checks", "all", "--max-examples", "15", "--workers", "2", "--seed", "1",
-         "--phases", "examples,coverage,fuzzing", "--no-color"],
+         "--phases", "examples,coverage,fuzzing", "--no-color",
+         # /history is the history branch's: until it is here, the worker does not serve it
+         *([] if write_snapshots is not None else ["--exclude-path-regex", "^/history"])],
         cwd=tmp_path, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
