@@ -141,8 +141,10 @@ def worker(web_port: int | None, loglevel: str | None) -> None:
     settings = Settings() if web_port is None else Settings(web_port=web_port)
     app = create_app(settings)
     level = loglevel or settings.log_level
-    sys.argv = [sys.argv[0], "worker", "--loglevel", level, "--web-port", str(settings.web_port),
-                "--web-host", settings.web_host]  # fmt: skip
+    # --quiet: no banner on stdout, which would break a log shipper's JSON lines
+    quiet = ["--quiet"] if settings.log_format == "json" else []
+    sys.argv = [sys.argv[0], *quiet, "worker", "--loglevel", level,
+                "--web-port", str(settings.web_port), "--web-host", settings.web_host]  # fmt: skip
     app.main()
 
 
