@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     explain_enabled: bool = False
     explain_token: SecretStr | None = None
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (shippers)
     #: the colofon of the quarterly publication: who issues it, and whom to ask (omitted if empty)
     publication_publisher: str = "UWV Werkbedrijf"
     publication_contact: str = ""
