@@ -140,6 +140,7 @@ def settings_for(bootstrap: str, prefix: str, app_id: str, **extra: Any) -> Sett
         topic_subtotals=f"{app_id}.region-subtotals",
         topic_counts=f"{app_id}.region-counts",
         topic_dead_letters=f"{app_id}.dead-letters",
+        topic_history=f"{app_id}.history",
         as_of=date.fromisoformat(AS_OF),
         **extra,
     )

@@ -17,7 +17,7 @@ from streams.service.ports import DecodeError
 from streams.settings import Framing
 
 EVENT_SCHEMA_NAMES = ("ClientRegistration", "Indication", "RegisterMembership", "ProfileEdit")
-OUTPUT_SCHEMA_NAMES = ("RegionCounts", "DeadLetter")
+OUTPUT_SCHEMA_NAMES = ("RegionCounts", "DeadLetter", "HistorySnapshot")
 #: Schema ids written in the Confluent wire format when no schema registry assigns them.
 DEFAULT_SCHEMA_IDS: Mapping[str, int] = {
     name: i + 1 for i, name in enumerate(EVENT_SCHEMA_NAMES + OUTPUT_SCHEMA_NAMES)

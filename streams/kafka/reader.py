@@ -3,8 +3,9 @@ and the benchmarks. Plain consumer: no group, nothing committed."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -78,3 +79,58 @@ async def partitions_of(settings: Settings, topics: Sequence[str]) -> dict[str, 
             raise LookupError(f"topic {topic!r} does not exist (run `transparantie topics create`)")
         found[topic] = {p["partition"] for p in partitions}
     return found
+
+
+async def follow(
+    settings: Settings,
+    topic: str,
+    apply: Callable[[bytes | None, bytes | None], None],
+    caught_up: asyncio.Event,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Read a topic from the beginning and follow it until `stop` is set (or forever), handing
+    each message's key and value to `apply`; `caught_up` is set once the end offsets as they
+    were at the start are reached."""
+    partitions = (await partitions_of(settings, [topic]))[topic]
+    consumer = clients.consumer(settings)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        positions = {tp: 0 for tp in tps}
+        while stop is None or not stop.is_set():
+            batch = await consumer.getmany(timeout_ms=200)
+            for tp, messages in batch.items():
+                for message in messages:
+                    apply(message.key, message.value)
+                    positions[tp] = message.offset + 1
+            if not caught_up.is_set() and all(positions[tp] >= end[tp] for tp in tps):
+                caught_up.set()
+    finally:
+        with contextlib.suppress(Exception):
+            await consumer.stop()
+
+
+async def read_once(
+    follower: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+    caught_up: asyncio.Event,
+    what: str,
+    timeout: float,
+) -> None:
+    """Run `follower(stop)` until `caught_up` is set, then stop it; TimeoutError naming `what`
+    when that takes longer than `timeout` seconds (and what stopped the follower, if it did)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(follower(stop))
+    waiter = asyncio.create_task(caught_up.wait())
+    try:
+        done, _ = await asyncio.wait(
+            {task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        stop.set()
+        waiter.cancel()
+    await task  # raises what stopped the reading (no broker, no topic)
+    if waiter not in done:
+        raise TimeoutError(f"{what} was not read to its end in {timeout} s")

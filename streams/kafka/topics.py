@@ -35,7 +35,8 @@ def changelog_topic(settings: Settings, table: str) -> str:
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """All topics: inputs (co-partitioned), changelogs, subtotals, counts and dead letters."""
+    """All topics: inputs (co-partitioned), changelogs, subtotals, counts, dead letters and the
+    history."""
     n = settings.partitions
     keep = {"retention.ms": FOREVER}
     compact = {"cleanup.policy": "compact"}
@@ -54,6 +55,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(changelog_topic(settings, SUBTOTALS_TABLE), 1, compact, "aggregator changelog"),
         TopicSpec(settings.topic_counts, 1, compact, "RegionCounts per region and NL (output)"),
         TopicSpec(settings.topic_dead_letters, 1, keep, "DeadLetter records (bad input)"),
+        # keyed by peildatum: compaction keeps the latest snapshot of every day, for ever
+        TopicSpec(settings.topic_history, 1, {**compact, **keep}, "HistorySnapshot per day"),
     ]
 
 

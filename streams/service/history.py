@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from streams.domain import COUNT_FIELDS, RegionCounts
+from streams.service.clock import AMSTERDAM
 
 #: The publication's peildata: the last day of each quarter (month, day).
 QUARTER_ENDS: tuple[tuple[int, int], ...] = ((3, 31), (6, 30), (9, 30), (12, 31))
@@ -35,6 +36,8 @@ class Provenance:
     source: Source = Source.LIVE
     #: for a backfilled day: only events with a Kafka timestamp at or before this time
     known_at: datetime | None = None
+    #: when the snapshot was written to the history topic (None before it was)
+    made_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,18 @@ class Snapshot:
     def row(self, regio_code: str) -> RegionCounts | None:
         """The row of one region (or NL), if the snapshot has it."""
         return next((r for r in self.rows if r.regio_code == regio_code), None)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last millisecond of a counting day in Europe/Amsterdam: a backfilled day is the table
+    "as known at" this moment (the events known by the end of the day)."""
+    midnight = datetime.combine(day + timedelta(days=1), time(), AMSTERDAM)
+    return midnight - timedelta(milliseconds=1)
+
+
+def day_of(timestamp_ms: int) -> date:
+    """The counting day (in Europe/Amsterdam) that a Kafka timestamp (epoch millis) falls on."""
+    return datetime.fromtimestamp(timestamp_ms / 1000, AMSTERDAM).date()
 
 
 def is_quarter_end(day: date) -> bool:
@@ -115,3 +130,21 @@ def changes(now: Sequence[RegionCounts], then: Iterable[RegionCounts] | None) ->
         for row in now
         for figure in COUNT_FIELDS
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PublicationSnapshots:
+    """What a publication of one peildatum compares: the day itself, the quarter end before it
+    and the same day a year earlier (None where the history has no snapshot)."""
+
+    now: Snapshot | None
+    previous_quarter: Snapshot | None
+    year_earlier: Snapshot | None
+
+
+def around(snapshots: Iterable[Snapshot], day: date) -> PublicationSnapshots:
+    """The snapshots a publication of `day` needs, from any collection of snapshots."""
+    by_day = {s.peildatum: s for s in snapshots}
+    return PublicationSnapshots(
+        by_day.get(day), by_day.get(previous_quarter_end(day)), by_day.get(year_earlier(day))
+    )

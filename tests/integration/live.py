@@ -40,6 +40,7 @@ def stack_env(bootstrap: str, name: str, tmp: Path, **extra: str) -> dict[str, s
         TRANSPARANTIE_TOPIC_SUBTOTALS=f"{name}.region-subtotals",
         TRANSPARANTIE_TOPIC_COUNTS=f"{name}.region-counts",
         TRANSPARANTIE_TOPIC_DEAD_LETTERS=f"{name}.dead-letters",
+        TRANSPARANTIE_TOPIC_HISTORY=f"{name}.history",
         TRANSPARANTIE_STORE="memory",
         TRANSPARANTIE_DATA_DIR=str(tmp / "worker"),
         TRANSPARANTIE_REPUBLISH_INTERVAL_SECONDS="2",

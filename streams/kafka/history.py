@@ -1,0 +1,99 @@
+"""The history topic: a read model of the daily snapshots (for /history, report and the
+publication), and writing snapshots to it.
+
+The topic is compacted and keyed by peildatum: the latest snapshot of a day replaces the ones
+before it (a restated day), and every day is kept (no retention by time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from streams.codecs.history import SnapshotCodec, snapshot_key
+from streams.kafka import clients
+from streams.kafka.reader import follow, read_once
+from streams.service.history import PublicationSnapshots, Snapshot, around
+from streams.service.ports import DecodeError
+from streams.settings import Settings
+
+
+class HistoryView:
+    """Consumes the whole history topic (no consumer group): the latest snapshot per day."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.codec = SnapshotCodec(settings.framing)
+        self.by_day: dict[date, Snapshot] = {}
+        self.caught_up = asyncio.Event()
+
+    def apply(self, key: bytes | None, value: bytes | None) -> None:
+        """Take one message of the history topic (a tombstone deletes its day)."""
+        if key is None:
+            return
+        if value is None:
+            with contextlib.suppress(ValueError):  # a key that is no day names nothing to drop
+                self.by_day.pop(date.fromisoformat(key.decode()), None)
+            return
+        try:
+            snapshot = self.codec.decode(value)
+        except DecodeError:
+            return  # not a snapshot: nothing the history can show
+        self.by_day[snapshot.peildatum] = snapshot
+
+    def snapshots(self, first: date | None = None, last: date | None = None) -> list[Snapshot]:
+        """The snapshots from `first` to `last` (both included; None: unbounded), by day."""
+        return [
+            self.by_day[day]
+            for day in sorted(self.by_day)
+            if (first is None or day >= first) and (last is None or day <= last)
+        ]
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Read the topic from the beginning and follow it until `stop` is set (or forever)."""
+        await follow(self.settings, self.settings.topic_history, self.apply, self.caught_up, stop)
+
+    async def read_once(self, timeout: float = 30.0) -> HistoryView:
+        """Read the topic up to its current end, then stop."""
+        what = f"the history topic {self.settings.topic_history!r}"
+        await read_once(self.run, self.caught_up, what, timeout)
+        return self
+
+
+async def read_snapshots(
+    settings: Settings, first: date | None = None, last: date | None = None, timeout: float = 30.0
+) -> list[Snapshot]:
+    """The snapshots of the history topic from `first` to `last` (both included; None:
+    unbounded), one per day (the latest written), in day order."""
+    view = await HistoryView(settings).read_once(timeout)
+    return view.snapshots(first, last)
+
+
+async def read_publication_snapshots(
+    settings: Settings, peildatum: date, timeout: float = 30.0
+) -> PublicationSnapshots:
+    """The snapshots a publication of `peildatum` needs: that day, the previous quarter end and
+    the same day a year earlier (None where the history has none)."""
+    view = await HistoryView(settings).read_once(timeout)
+    return around(view.by_day.values(), peildatum)
+
+
+async def write_snapshots(
+    settings: Settings, snapshots: Iterable[Snapshot], made_at: datetime | None = None
+) -> int:
+    """Append snapshots to the history topic (each replaces its day); return how many."""
+    codec = SnapshotCodec(settings.framing)
+    producer = clients.producer(settings)
+    await producer.start()
+    sent = []
+    try:
+        for snapshot in snapshots:
+            value = codec.encode(snapshot, made_at)
+            key = snapshot_key(snapshot.peildatum)
+            sent.append(await producer.send(settings.topic_history, key=key, value=value))
+        await asyncio.gather(*sent)  # raises when a snapshot was not delivered
+    finally:
+        await producer.stop()
+    return len(sent)
