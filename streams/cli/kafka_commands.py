@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from streams.cli.offline import expand
+from streams.cli.offline import DATE, expand
 from streams.service.formats import FORMATS, Format, render
 
 
@@ -121,8 +122,40 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--timeout", type=float, default=30.0, show_default=True)
-def report(fmt: Format, timeout: float) -> None:
-    """The publication table as it stands in the counts topic."""
+@click.option("--peildatum", type=DATE, default=None, help="A day of the history (YYYY-MM-DD).")
+@click.option(
+    "--snapshot", is_flag=True,
+    help="Prove the day's snapshot: recompute it from the input topics up to its offsets.",
+)  # fmt: skip
+@click.option(
+    "--known-at", default=None, metavar="TIME",
+    help="Recompute the day from the input messages known at TIME (ISO 8601; a date: its end).",
+)  # fmt: skip
+def report(
+    fmt: Format, timeout: float, peildatum: datetime | None, snapshot: bool, known_at: str | None
+) -> None:
+    """The publication table as it stands in the counts topic, or of a day of the history.
+
+    With --peildatum D: the history's snapshot of D; with --snapshot as well, recomputed from the
+    input topics up to exactly its offsets and proven equal (exit 1 and the differing cells
+    otherwise); with --known-at T, the table of D from the messages known at T.
+    """
+    if peildatum is not None or known_at is not None:
+        from streams.cli.history_commands import report_history
+        from streams.service.history import day_of, parse_moment
+
+        if peildatum is None:
+            assert known_at is not None
+            try:
+                day = day_of(int(parse_moment(known_at).timestamp() * 1000))
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--known-at") from exc
+        else:
+            day = peildatum.date()
+        report_history(day, snapshot, known_at, fmt, timeout)
+        return
+    if snapshot:
+        raise click.UsageError("--snapshot needs --peildatum")
     from streams.kafka.countsview import CountsView
     from streams.service.clock import Clock
     from streams.service.reference import load_regions

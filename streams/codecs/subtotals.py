@@ -18,13 +18,22 @@ def all_region_codes(regions: Regions) -> tuple[str, ...]:
     return (*regions.codes_in_order, ONBEKEND)
 
 
-def encode(partition: int, cells: Mapping[Cell, int], regions: Regions, as_of: date) -> bytes:
-    """One message with the absolute counts of every region (zeros too) of one partition."""
+def encode(
+    partition: int,
+    cells: Mapping[Cell, int],
+    regions: Regions,
+    as_of: date,
+    positions: Mapping[str, int] | None = None,
+) -> bytes:
+    """One message with the absolute counts of every region (zeros too) of one partition, and
+    the positions it reflects: input topic -> the first offset of its `partition` not in them."""
     body: dict[str, dict[str, int]] = {code: {} for code in all_region_codes(regions)}
     for (regio, column), count in cells.items():
         if count:
             body.setdefault(regio, {})[column.value] = count
-    message = {"partition": partition, "as_of": as_of.isoformat(), "cells": body}
+    message: dict[str, Any] = {"partition": partition, "as_of": as_of.isoformat(), "cells": body}
+    if positions is not None:
+        message["positions"] = dict(sorted(positions.items()))
     return json.dumps(message, separators=(",", ":")).encode()
 
 
@@ -36,3 +45,12 @@ def decode(raw: bytes) -> tuple[int, Counter[Cell]]:
         for column, count in columns.items():
             cells[(regio, Column(column))] = int(count)
     return int(message["partition"]), cells
+
+
+def provenance(raw: bytes) -> tuple[int, date, dict[tuple[str, int], int]]:
+    """The partition, the day and the input positions ((topic, partition) -> the first offset
+    not reflected) of one subtotal message; no positions for a message written without them."""
+    message: dict[str, Any] = json.loads(raw)
+    partition = int(message["partition"])
+    positions = {(t, partition): int(o) for t, o in message.get("positions", {}).items()}
+    return partition, date.fromisoformat(message["as_of"]), positions

@@ -21,8 +21,10 @@ def worker_wire(settings: Settings, regions: Regions) -> Wire:
     def encode_counts(row: RegionCounts) -> bytes:
         return counts.encode(asdict(row))
 
-    def encode_subtotals(partition: int, cells: Mapping[Cell, int], day: date) -> bytes:
-        return subtotals.encode(partition, cells, regions, day)
+    def encode_subtotals(
+        partition: int, cells: Mapping[Cell, int], day: date, positions: Mapping[str, int]
+    ) -> bytes:
+        return subtotals.encode(partition, cells, regions, day, positions)
 
     return Wire(
         decoders={t: EventDecoder(n, settings.framing) for t, n in settings.event_topics().items()},
@@ -30,4 +32,5 @@ def worker_wire(settings: Settings, regions: Regions) -> Wire:
         encode_counts=encode_counts,
         encode_subtotals=encode_subtotals,
         decode_subtotals=subtotals.decode,
+        subtotal_provenance=subtotals.provenance,
     )

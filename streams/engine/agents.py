@@ -14,6 +14,7 @@ from typing import Any
 
 import faust
 
+from streams.codecs.history import SnapshotCodec, snapshot_key
 from streams.engine.internals import (
     COMPACT_MEMORY_STORE,
     BatchingConsumer,
@@ -22,6 +23,7 @@ from streams.engine.internals import (
     send_raw,
 )
 from streams.engine.worker import Worker
+from streams.kafka.reader import committed_offsets
 from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
 from streams.service.runtime import DayChange, Message
 
@@ -124,7 +126,21 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
     @clients.on_recover
     async def rebuild_ledger() -> None:
         table_io.forget()  # the store was restored under the cache
+        await resume_positions()
         rebuild_from_store()
+
+    async def resume_positions() -> None:
+        """The positions the recovered state reflects: where reading resumes (the group's
+        committed offsets), the provenance of the subtotals until messages move them."""
+        tps = [(t, p) for t in input_topics for p in sorted(owned_input_partitions())]
+        try:
+            runtime.resume_at(await committed_offsets(settings, settings.app_id, tps))
+        except Exception as exc:  # the snapshot of this day may then not be provable
+            log.warning(
+                "could not read the committed input offsets (%s: %s): until a message arrives,"
+                " the subtotals of partitions %s carry no provenance", type(exc).__name__, exc,
+                sorted({p for _, p in tps}),
+            )  # fmt: skip
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
@@ -185,6 +201,18 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
     )
     _serialize_table(latest, key="raw", value="raw")
     counts = app.topic(settings.topic_counts, key_serializer="raw", value_serializer="raw")
+    history = app.topic(settings.topic_history, key_serializer="raw", value_serializer="raw")
+    daybook, snapshots = worker.daybook, SnapshotCodec(settings.framing)
+
+    async def close_days(value: bytes) -> None:
+        for snapshot in daybook.receive(value):  # a day ended: its final table is history
+            await history.send(
+                key=snapshot_key(snapshot.peildatum), value=snapshots.encode(snapshot)
+            )
+            log.info(
+                "history: the table of %s written (%d input partitions)",
+                snapshot.peildatum.isoformat(), len(snapshot.provenance.offsets),
+            )  # fmt: skip
 
     async def publish_counts(force: bool = False) -> None:
         values = [v for v in latest.values() if v is not None]
@@ -195,6 +223,8 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             latest[event.key] = event.value
+            if isinstance(event.value, bytes):
+                await close_days(event.value)
             if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
                 await publish_counts()
 
@@ -205,6 +235,7 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
     async def republish_counts() -> None:
         if owns_aggregator():
             aggregator.owned = True
+            daybook.reset(v for v in latest.values() if v is not None)
             await publish_counts(force=True)
         else:
             aggregator.disown()
@@ -218,3 +249,7 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
     @app.task
     async def follow_counts() -> None:
         await worker.counts_view.run()
+
+    @app.task
+    async def follow_history() -> None:
+        await worker.history_view.run()

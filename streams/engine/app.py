@@ -16,8 +16,10 @@ from streams.engine.metrics import Metrics
 from streams.engine.web import register_views
 from streams.engine.worker import Worker
 from streams.kafka.countsview import CountsView
+from streams.kafka.history import HistoryView
 from streams.service.aggregation import Aggregator
 from streams.service.clock import Clock
+from streams.service.daybook import Daybook
 from streams.service.reference import load_regions
 from streams.service.runtime import Runtime
 from streams.settings import Settings
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None) -> faust.App:
         Runtime(regions, clock, wire, metrics),
         Aggregator(regions, clock, wire, metrics),
         CountsView(settings, regions),
+        Daybook(regions, settings.partitions, wire),
+        HistoryView(settings),
     )  # fmt: skip
     app.worker = worker  # type: ignore[attr-defined]
     wire_clients(app, worker)

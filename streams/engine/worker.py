@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from streams.domain import Regions
 from streams.engine.metrics import Metrics
 from streams.kafka.countsview import CountsView
+from streams.kafka.history import HistoryView
 from streams.service.aggregation import Aggregator
 from streams.service.clock import Clock
+from streams.service.daybook import Daybook
 from streams.service.runtime import Runtime
 from streams.settings import Settings
 
@@ -24,3 +26,5 @@ class Worker:
     runtime: Runtime
     aggregator: Aggregator
     counts_view: CountsView
+    daybook: Daybook
+    history_view: HistoryView

@@ -65,6 +65,21 @@ def end_of_day(day: date) -> datetime:
     return midnight - timedelta(milliseconds=1)
 
 
+def local_time(moment: datetime) -> str:
+    """A moment as ISO 8601 in Europe/Amsterdam, to the millisecond (as the days are counted)."""
+    return moment.astimezone(AMSTERDAM).isoformat(timespec="milliseconds")
+
+
+def parse_moment(text: str) -> datetime:
+    """A moment given on the command line: an ISO 8601 date and time (in Europe/Amsterdam when it
+    names no offset), or a bare date for the end of that day; ValueError otherwise."""
+    text = text.strip()
+    if len(text) == 10:
+        return end_of_day(date.fromisoformat(text))
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=AMSTERDAM)
+
+
 def day_of(timestamp_ms: int) -> date:
     """The counting day (in Europe/Amsterdam) that a Kafka timestamp (epoch millis) falls on."""
     return datetime.fromtimestamp(timestamp_ms / 1000, AMSTERDAM).date()

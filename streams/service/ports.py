@@ -45,11 +45,16 @@ class InputMessage(NamedTuple):
     offset: int
     key: bytes | None
     value: bytes | None
+    timestamp: int | None = None  # the Kafka timestamp, epoch millis
 
 
 #: Reads topics from the given positions ((topic, partition) -> next offset; absent: the
 #: beginning) up to their end offsets as they are when reading starts, in batches.
 ReadToEnd = Callable[[Mapping[tuple[str, int], int]], AsyncIterator[Sequence[InputMessage]]]
+
+#: Reads the named partitions ((topic, partition) -> stop offset) from the beginning up to (not
+#: including) their stop offsets, in batches; every partition in offset order.
+ReadUpTo = Callable[[Mapping[tuple[str, int], int]], AsyncIterator[Sequence[InputMessage]]]
 
 #: Reads the counts topic to its end: the latest row per region code.
 ReadCounts = Callable[[], Awaitable[Mapping[str, RegionCounts]]]
@@ -62,8 +67,11 @@ class Wire:
     decoders: Mapping[str, Decode]  # input topic -> decoder of its events
     encode_dead_letter: Callable[[Mapping[str, Any]], bytes]
     encode_counts: Callable[[RegionCounts], bytes]
-    encode_subtotals: Callable[[int, Mapping[Cell, int], date], bytes]
+    #: (partition, cells, day, input topic -> position in that partition) -> message
+    encode_subtotals: Callable[[int, Mapping[Cell, int], date, Mapping[str, int]], bytes]
     decode_subtotals: Callable[[bytes], tuple[int, Counter[Cell]]]
+    #: message -> (partition, day, (input topic, partition) -> the first offset not reflected)
+    subtotal_provenance: Callable[[bytes], tuple[int, date, dict[tuple[str, int], int]]]
 
 
 class WorkerMetrics(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from enum import Enum
 from typing import NamedTuple
@@ -160,6 +160,14 @@ class Runtime:
         for p in sorted(partitions):
             cells = self.ledger.partitions[p].cells
             self.metrics.set_partition_cells(p, cells)  # cells that fell to 0 stay, as 0
-            body = self.wire.encode_subtotals(p, cells, self.ledger.day)
+            # the input positions these cells reflect: the provenance of a history snapshot
+            positions = {t: o for (t, q), o in self.positions.items() if q == p}
+            body = self.wire.encode_subtotals(p, cells, self.ledger.day, positions)
             messages.append((str(p).encode(), body))
         return messages
+
+    def resume_at(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Where reading the owned input partitions resumes after a rebalance (the group's
+        committed offsets): what the recovered state reflects, until messages move it."""
+        for tp, offset in offsets.items():
+            self.positions.setdefault(tp, offset)
