@@ -102,19 +102,31 @@ def worker(web_port: int | None, loglevel: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--rate", type=float, default=None, help="At most this many events per second.")
 @click.option("--progress/--no-progress", default=None)
-def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) -> None:
-    """Publish the events of Avro files (as written by `generate`) to their input topics."""
+@click.option(
+    "--timestamps/--no-timestamps", default=True, show_default=True,
+    help="Send each event with the time it became known (X.known_at beside X.avro), if any.",
+)  # fmt: skip
+def produce(
+    files: tuple[Path, ...], rate: float | None, progress: bool | None, timestamps: bool
+) -> None:
+    """Publish the events of Avro files (as written by `generate`) to their input topics.
+
+    `generate` writes beside each file the moment each event became known; the events are sent
+    with those Kafka timestamps (never later than now), so that the history can be rebuilt
+    "as known at" any day (`history backfill`). Without them they are stamped when sent.
+    """
     from tqdm import tqdm
 
     from streams.codecs.files import count_records
-    from streams.kafka.producer import messages, publish
+    from streams.kafka.producer import publish, timed_messages
     from streams.settings import Settings
 
     settings = Settings()
     paths = expand(files)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=count_records(paths), unit=" events", disable=not show, file=sys.stderr)
-    sent = asyncio.run(publish(messages(paths, settings), settings, rate, bar))
+    items = timed_messages(paths, settings, timestamps)
+    sent = asyncio.run(publish(items, settings, rate, bar))
     bar.close()
     click.echo(f"published {sent} events", err=True)
 

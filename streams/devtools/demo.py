@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -19,8 +20,10 @@ import click
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--web-port", type=int, default=6066, show_default=True)
 def demo(clients: int, seed: int, web_port: int) -> None:
-    """Start the local broker, create topics, run a worker and publish a demo population."""
+    """Start the local broker, create topics, run a worker, publish a demo population and
+    backfill its history (five quarters)."""
     from streams.devtools import broker as local
+    from streams.devtools.generate import EXPECTED_QUARTERS_FILE, MANIFEST_FILE
     from streams.devtools.stack import Worker, WorkerExited, population
     from streams.service.clock import amsterdam_today
     from streams.settings import Settings
@@ -42,10 +45,22 @@ def demo(clients: int, seed: int, web_port: int) -> None:
         worker.wait_ready(timeout=math.inf)  # recovering a large state may take a while
         started = time.monotonic()
         subprocess.run([*run, "produce", str(pop), "--progress"], env=env, check=True)
+        published = time.monotonic() - started
+        # the population has a past: its events are stamped with when they became known, so
+        # the days before today are rebuilt from the input topics as known at their end
+        first = json.loads((pop / MANIFEST_FILE).read_text())["history"]["window_start"]
+        started = time.monotonic()
+        done = subprocess.run([*run, "history", "backfill", "--from", first], env=env,
+                              check=True, stdout=subprocess.PIPE, text=True)  # fmt: skip
+        days = done.stdout.splitlines()
         click.echo(
-            f"\nPublished the demo population in {time.monotonic() - started:.1f} s.\n"
+            f"\nPublished the demo population in {published:.1f} s; backfilled its history of "
+            f"{len(days)} days ({days[0].split()[0]} .. {days[-1].split()[0]}) in "
+            f"{time.monotonic() - started:.1f} s.\n"
             f"  live page : {worker.url}/\n  table JSON: {worker.url}/counts\n"
-            f"  metrics   : {worker.url}/metrics\n  expected  : {pop / 'expected.json'}\n"
+            f"  history   : {worker.url}/history?regio=NL\n"
+            f"  metrics   : {worker.url}/metrics\n  expected  : {pop / 'expected.json'},"
+            f" {pop / EXPECTED_QUARTERS_FILE}\n"
             "The worker keeps running; press Ctrl-C to stop it (the broker stays up:"
             " `transparantie broker stop`)."
         )
