@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from streams.cli import history_commands, kafka_commands, offline, reliability
+from streams.cli import history_commands, kafka_commands, offline, reliability, schemas
 from streams.devtools import demo
 
 
@@ -18,6 +18,7 @@ offline.register(cli)
 kafka_commands.register(cli)
 reliability.register(cli)
 history_commands.register(cli)
+schemas.register(cli)
 cli.add_command(demo.demo)
 
 

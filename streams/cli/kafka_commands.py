@@ -11,6 +11,7 @@ import click
 
 from streams.cli.offline import DATE, expand
 from streams.service.formats import FORMATS, Format, render
+from streams.service.ports import RegistryUnavailable
 
 
 @click.group()
@@ -118,6 +119,7 @@ def produce(
     from tqdm import tqdm
 
     from streams.codecs.files import count_records
+    from streams.codecs.wire import writer_schemas
     from streams.kafka.producer import publish, timed_messages
     from streams.settings import Settings
 
@@ -125,8 +127,12 @@ def produce(
     paths = expand(files)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=count_records(paths), unit=" events", disable=not show, file=sys.stderr)
-    items = timed_messages(paths, settings, timestamps)
-    sent = asyncio.run(publish(items, settings, rate, bar))
+    writers = writer_schemas(settings)
+    items = timed_messages(paths, settings, writers, timestamps)
+    try:
+        sent = asyncio.run(publish(items, settings, rate, bar, writers))
+    except RegistryUnavailable as exc:  # FRAMING=confluent: the schemas could not be registered
+        raise click.ClickException(str(exc)) from exc
     bar.close()
     click.echo(f"published {sent} events", err=True)
 
@@ -175,7 +181,10 @@ def report(
 
     settings = Settings()
     view = CountsView(settings, load_regions())
-    asyncio.run(view.read_once(timeout))
+    try:
+        asyncio.run(view.read_once(timeout))
+    except RegistryUnavailable as exc:  # FRAMING=confluent: a writer schema could not be had
+        raise click.ClickException(str(exc)) from exc
     day = Clock(settings.as_of, settings.as_of_file).today()
     click.echo(render(view.rows(day), fmt), nl=False)
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from streams.codecs.avro import AvroCodec
+from streams.codecs.writers import WriterSchemas
 from streams.domain import RegionCounts
 from streams.service.history import Provenance, Snapshot, Source
 from streams.service.ports import DecodeError
@@ -64,8 +65,9 @@ def from_record(record: dict[str, Any]) -> Snapshot:
 class SnapshotCodec:
     """Encodes and decodes the values of the history topic."""
 
-    def __init__(self, framing: Framing = "plain") -> None:
-        self.codec = AvroCodec("HistorySnapshot", framing)
+    def __init__(self, framing: Framing = "plain", writers: WriterSchemas | None = None) -> None:
+        self.codec = AvroCodec("HistorySnapshot", framing, writers)
+        self.writers = self.codec.writers
 
     def encode(self, snapshot: Snapshot, made_at: datetime | None = None) -> bytes:
         """The message value of a snapshot (made_at: now unless given)."""

@@ -12,6 +12,7 @@ from streams.service.aggregation import Aggregator
 from streams.service.clock import Clock
 from streams.service.daybook import Daybook
 from streams.service.runtime import Runtime
+from streams.service.schemas import SchemaGate
 from streams.settings import Settings
 
 
@@ -26,5 +27,6 @@ class Worker:
     runtime: Runtime
     aggregator: Aggregator
     counts_view: CountsView
+    schemas: SchemaGate  # writer schemas before decoding, ours registered before writing
     daybook: Daybook
     history_view: HistoryView

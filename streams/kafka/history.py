@@ -13,19 +13,31 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from streams.codecs.history import SnapshotCodec, snapshot_key
+from streams.codecs.wire import writer_schemas
+from streams.codecs.writers import WriterSchemas
 from streams.kafka import clients
 from streams.kafka.reader import follow, read_once
+from streams.kafka.registry import history_outputs, schema_gate
 from streams.service.history import PublicationSnapshots, Snapshot, around
 from streams.service.ports import DecodeError
+from streams.service.schemas import SchemaGate
 from streams.settings import Settings
 
 
 class HistoryView:
     """Consumes the whole history topic (no consumer group): the latest snapshot per day."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        writers: WriterSchemas | None = None,
+        schemas: SchemaGate | None = None,
+    ) -> None:
         self.settings = settings
-        self.codec = SnapshotCodec(settings.framing)
+        writers = writers if writers is not None else writer_schemas(settings)
+        self.codec = SnapshotCodec(settings.framing, writers)
+        # a command gives up on an unreachable registry after 30 s; the worker hands in its own
+        self.schemas = schemas or schema_gate(settings, writers, give_up_after=30.0)
         self.by_day: dict[date, Snapshot] = {}
         self.caught_up = asyncio.Event()
 
@@ -53,7 +65,8 @@ class HistoryView:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Read the topic from the beginning and follow it until `stop` is set (or forever)."""
-        await follow(self.settings, self.settings.topic_history, self.apply, self.caught_up, stop)
+        topic = self.settings.topic_history
+        await follow(self.settings, topic, self.apply, self.caught_up, stop, self.schemas.prepare)
 
     async def read_once(self, timeout: float = 30.0) -> HistoryView:
         """Read the topic up to its current end, then stop."""
@@ -83,8 +96,12 @@ async def read_publication_snapshots(
 async def write_snapshots(
     settings: Settings, snapshots: Iterable[Snapshot], made_at: datetime | None = None
 ) -> int:
-    """Append snapshots to the history topic (each replaces its day); return how many."""
-    codec = SnapshotCodec(settings.framing)
+    """Append snapshots to the history topic (each replaces its day); return how many.
+    FRAMING=confluent: HistorySnapshot is registered first (RegistryUnavailable after 30 s)."""
+    writers = writer_schemas(settings)
+    gate = schema_gate(settings, writers, history_outputs(settings), give_up_after=30.0)
+    await gate.ready_to_write()
+    codec = SnapshotCodec(settings.framing, writers)
     producer = clients.producer(settings)
     await producer.start()
     sent = []

@@ -6,7 +6,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 
-from streams.codecs.wire import worker_wire
+from streams.codecs.wire import worker_wire, writer_schemas
 from streams.domain import RegionCounts, Regions
 from streams.kafka.countsview import CountsView
 from streams.kafka.history import read_snapshots, write_snapshots
@@ -18,6 +18,7 @@ from streams.kafka.reader import (
     read_up_to,
     require_topics,
 )
+from streams.kafka.registry import schema_gate
 from streams.service.admission import Admission
 from streams.service.backfill import BackfillReport, DayOf, PartitionPass, snapshots
 from streams.service.history import Snapshot, Source
@@ -34,20 +35,40 @@ async def reconcile_topics(
     inputs = list(settings.event_topics())
     await require_topics(settings, [*inputs, settings.topic_counts])
 
-    def read_inputs(
+    writers = writer_schemas(settings)
+    gate = schema_gate(settings, writers, give_up_after=timeout)
+
+    async def read_inputs(
         positions: Mapping[tuple[str, int], int],
     ) -> AsyncIterator[Sequence[InputMessage]]:
-        return read_to_end(settings, inputs, positions)
+        async for batch in read_to_end(settings, inputs, positions):
+            await gate.prepare(m.value for m in batch)  # the writer schemas, before decoding
+            yield batch
 
     async def read_counts() -> Mapping[str, RegionCounts]:
-        return await CountsView(settings, regions).read_once(timeout)
+        return await CountsView(settings, regions, writers, gate).read_once(timeout)
 
-    admission = Admission(worker_wire(settings, regions).decoders, regions)
+    admission = Admission(worker_wire(settings, regions, writers).decoders, regions)
     return await reconcile(admission, read_inputs, read_counts, regions, as_of, settle)
 
 
-def _admission(settings: Settings, regions: Regions) -> Admission:
-    return Admission(worker_wire(settings, regions).decoders, regions)
+class Inputs:
+    """The input topics as a recomputation reads them: batches up to given offsets, with the
+    writer schemas they name known before they are decoded, through the worker's admission."""
+
+    def __init__(self, settings: Settings, regions: Regions, timeout: float = 30.0) -> None:
+        self.settings = settings
+        writers = writer_schemas(settings)
+        self.gate = schema_gate(settings, writers, give_up_after=timeout)
+        self.admission = Admission(worker_wire(settings, regions, writers).decoders, regions)
+
+    async def read(
+        self, stops: Mapping[tuple[str, int], int]
+    ) -> AsyncIterator[Sequence[InputMessage]]:
+        """Every message of the named partitions below their stop offsets."""
+        async for batch in read_up_to(self.settings, stops):
+            await self.gate.prepare(m.value for m in batch)
+            yield batch
 
 
 async def prove_snapshot(
@@ -60,12 +81,9 @@ async def prove_snapshot(
     snapshot = next(iter(await read_snapshots(settings, peildatum, peildatum, timeout)), None)
     if snapshot is None:
         raise LookupError(f"the history has no snapshot of {peildatum.isoformat()}")
-
-    def read(offsets: Mapping[tuple[str, int], int]) -> AsyncIterator[Sequence[InputMessage]]:
-        return read_up_to(settings, offsets)
-
     every = [(t, p) for t in inputs for p in sorted(partitions[t])]
-    return await prove(snapshot, _admission(settings, regions), read, regions, every)
+    source = Inputs(settings, regions, timeout)
+    return await prove(snapshot, source.admission, source.read, regions, every)
 
 
 async def table_known_at(
@@ -74,11 +92,8 @@ async def table_known_at(
     """The table of `peildatum` from the input messages known at `moment` (offsets by time)."""
     inputs = list(settings.event_topics())
     offsets = await offsets_after(settings, inputs, int(moment.timestamp() * 1000))
-
-    def read(stops: Mapping[tuple[str, int], int]) -> AsyncIterator[Sequence[InputMessage]]:
-        return read_up_to(settings, stops)
-
-    return await known_at(_admission(settings, regions), read, offsets, peildatum, moment, regions)
+    source = Inputs(settings, regions)
+    return await known_at(source.admission, source.read, offsets, peildatum, moment, regions)
 
 
 async def backfill_history(
@@ -94,13 +109,13 @@ async def backfill_history(
         for s in await read_snapshots(settings, first, last)
         if s.provenance.source is Source.LIVE
     }
-    admission, day_of = _admission(settings, regions), DayOf(first, last)
+    source, day_of = Inputs(settings, regions), DayOf(first, last)
     parts, read_s, fold_s = [], 0.0, 0.0
     for number in sorted({p for t in inputs for p in partitions[t]}):
         mine = {(t, number): horizon[(t, number)] for t in inputs if number in partitions[t]}
         started = time.monotonic()
-        one = PartitionPass(admission, regions, day_of, number, mine)
-        async for batch in read_up_to(settings, mine):
+        one = PartitionPass(source.admission, regions, day_of, number, mine)
+        async for batch in source.read(mine):
             one.add(batch)
         read = time.monotonic()
         parts.append(one.fold())

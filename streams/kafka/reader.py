@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from typing import Any
 
 from aiokafka import TopicPartition
@@ -141,10 +149,12 @@ async def follow(
     apply: Callable[[bytes | None, bytes | None], None],
     caught_up: asyncio.Event,
     stop: asyncio.Event | None = None,
+    prepare: Callable[[Iterable[bytes | None]], Awaitable[object]] | None = None,
 ) -> None:
     """Read a topic from the beginning and follow it until `stop` is set (or forever), handing
-    each message's key and value to `apply`; `caught_up` is set once the end offsets as they
-    were at the start are reached."""
+    each message's key and value to `apply` (after `prepare` saw the batch's values: the
+    writer schemas they name); `caught_up` is set once the end offsets as they were at the
+    start are reached."""
     partitions = (await partitions_of(settings, [topic]))[topic]
     consumer = clients.consumer(settings)
     await consumer.start()
@@ -156,6 +166,8 @@ async def follow(
         positions = {tp: 0 for tp in tps}
         while stop is None or not stop.is_set():
             batch = await consumer.getmany(timeout_ms=200)
+            if prepare is not None:
+                await prepare(m.value for ms in batch.values() for m in ms)
             for tp, messages in batch.items():
                 for message in messages:
                     apply(message.key, message.value)
