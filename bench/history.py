@@ -2,8 +2,9 @@
 
 1. backfill: a generated population with a past (its events stamped with when they became
    known) is produced to a broker of its own, then `history backfill` rebuilds the last
-   `--days` days in one pass and writes them; figures for the whole job and its phases (read
-   from Kafka, fold day by day, write the snapshots). Producing is not timed.
+   `--days` days in one pass and writes them, in one process and in two (one per core);
+   figures for the whole job and its phases (read from Kafka, fold day by day) summed over
+   the partition numbers. Producing is not timed.
 2. snapshot: the worker's cost at the end of a day (the daybook turns the last complete set of
    subtotal messages into the day's table, which is encoded for the history topic), the size
    of a snapshot, and decoding one (the history view, /history, report).
@@ -31,8 +32,7 @@ from streams.codecs.wire import worker_wire
 from streams.devtools import stack
 from streams.devtools.generate import generate
 from streams.domain import Column
-from streams.engine.app import tune_gc
-from streams.kafka.jobs import backfill_history
+from streams.kafka.backfill import backfill_history
 from streams.kafka.producer import publish, timed_messages
 from streams.kafka.topics import create_topics
 from streams.service.daybook import Daybook
@@ -58,8 +58,9 @@ def load() -> str:
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def backfill(pop: Path, days: int, port: int) -> None:
-    """Produce the population to a fresh broker and time one backfill of `days` days."""
+def backfill(pop: Path, days: int, port: int, processes: list[int]) -> None:
+    """Produce the population to a fresh broker and time a backfill of `days` days with each
+    number of processes."""
     data = CACHE / "history-broker"
     with stack.isolated_broker(port, data) as broker:
         settings = stack.stack_settings(broker.bootstrap_servers, "bench-history", as_of=AS_OF)
@@ -69,22 +70,21 @@ def backfill(pop: Path, days: int, port: int) -> None:
         sent = asyncio.run(publish(timed_messages(paths, settings), settings))
         print(f"produced {sent:,} events in {time.monotonic() - started:.1f} s (not timed)")
         first, last = AS_OF - timedelta(days=days), AS_OF - timedelta(days=1)
-        print(f"backfill {first} .. {last} ({days} days); {load()}", flush=True)
-        tune_gc()  # as the worker does; the backfill command runs without it
-        started = time.monotonic()
-        report = asyncio.run(backfill_history(settings, load_regions(), first, last))
-        seconds = time.monotonic() - started
-        write = seconds - report.read_seconds - report.fold_seconds
-        print(
-            f"backfill: {len(report.written)} days from {report.events:,} events in "
-            f"{seconds:.1f} s: {len(report.written) / seconds:,.1f} days/s, "
-            f"{report.events / seconds:,.0f} events/s\n"
-            f"  read from Kafka (and sort into days) {report.read_seconds:.1f} s, "
-            f"fold day by day {report.fold_seconds:.1f} s "
-            f"({report.events / max(report.fold_seconds, 1e-9):,.0f} events/s), "
-            f"the rest (history read, snapshots written) {write:.1f} s; {load()}",
-            flush=True,
-        )
+        for n in processes:
+            print(f"backfill {first} .. {last} ({days} days), {n} process(es); {load()}")
+            started = time.monotonic()
+            job = backfill_history(settings, load_regions(), first, last, processes=n)
+            report = asyncio.run(job)
+            seconds = time.monotonic() - started
+            print(
+                f"backfill: {len(report.written)} days from {report.events:,} events in "
+                f"{seconds:.1f} s: {len(report.written) / seconds:,.1f} days/s, "
+                f"{report.events / seconds:,.0f} events/s\n"
+                f"  summed over the partition numbers: read from Kafka (and sort into days) "
+                f"{report.read_seconds:.1f} s, fold day by day {report.fold_seconds:.1f} s "
+                f"({report.events / max(report.fold_seconds, 1e-9):,.0f} events/s); {load()}",
+                flush=True,
+            )
 
 
 def best_of(runs: int, work: Callable[[], object]) -> float:
@@ -134,12 +134,16 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=457, help="days to backfill (≤ 457)")
     parser.add_argument("--broker-port", type=int, default=19810)
     parser.add_argument("--skip-backfill", action="store_true")
+    parser.add_argument(
+        "--processes", default="1,2", help="comma list: backfill with each (default 1,2)"
+    )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; {load()}")  # fmt: skip
     snapshot_cost()
     if not args.skip_backfill:
-        backfill(population(args.clients, args.seed), args.days, args.broker_port)
+        processes = [int(n) for n in args.processes.split(",")]
+        backfill(population(args.clients, args.seed), args.days, args.broker_port, processes)
 
 
 if __name__ == "__main__":

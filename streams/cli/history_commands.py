@@ -52,14 +52,18 @@ def history() -> None:
 @click.option("--from", "first", type=DATE, required=True, help="First day (YYYY-MM-DD).")
 @click.option("--to", "last", type=DATE, default=None, help="Last day; default yesterday.")
 @click.option("--replace", is_flag=True, help="Also replace days that have a live snapshot.")
-def backfill(first: datetime, last: datetime | None, replace: bool) -> None:
+@click.option(
+    "--processes", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Fold the partition numbers in this many processes (cores to spare: up to one each).",
+)  # fmt: skip
+def backfill(first: datetime, last: datetime | None, replace: bool, processes: int) -> None:
     """Rebuild past days from the input topics in one pass and write them to the history.
 
     Each day is the table as known at the end of that day in Europe/Amsterdam: every input
     message before the first one with a Kafka timestamp after that moment (offsets by time).
     Days that have a live snapshot keep it unless --replace. Prints each day written.
     """
-    from streams.kafka.jobs import backfill_history
+    from streams.kafka.backfill import backfill_history
     from streams.service.clock import Clock
     from streams.service.reference import load_regions
     from streams.settings import Settings
@@ -71,7 +75,8 @@ def backfill(first: datetime, last: datetime | None, replace: bool) -> None:
         _fail(ValueError(f"{to.isoformat()} is not over yet (today is {today.isoformat()})"))
     if first.date() > to:
         _fail(ValueError(f"--from {first.date().isoformat()} is after {to.isoformat()}"))
-    report = _run(backfill_history(settings, load_regions(), first.date(), to, replace))
+    job = backfill_history(settings, load_regions(), first.date(), to, replace, processes)
+    report = _run(job)
     for snapshot in report.written:
         nl = snapshot.rows[-1]
         known = snapshot.provenance.known_at
@@ -84,8 +89,9 @@ def backfill(first: datetime, last: datetime | None, replace: bool) -> None:
         click.echo(f"kept the live snapshots of {len(report.skipped)} day(s)", err=True)
     click.echo(
         f"wrote {len(report.written)} day(s) from {report.events} input messages "
-        f"({sum(report.rejected.values())} skipped as the worker dead-letters them): read in "
-        f"{report.read_seconds:.1f} s, folded in {report.fold_seconds:.1f} s",
+        f"({sum(report.rejected.values())} skipped as the worker dead-letters them) in "
+        f"{report.processes} process(es): read in {report.read_seconds:.1f} s, folded in "
+        f"{report.fold_seconds:.1f} s (summed over the partition numbers)",
         err=True,
     )
 

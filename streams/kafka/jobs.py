@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 
 from streams.codecs.wire import worker_wire, writer_schemas
 from streams.domain import RegionCounts, Regions
 from streams.kafka.countsview import CountsView
-from streams.kafka.history import read_snapshots, write_snapshots
+from streams.kafka.history import read_snapshots
 from streams.kafka.reader import (
-    end_offsets,
     offsets_after,
     partitions_of,
     read_to_end,
@@ -20,8 +18,7 @@ from streams.kafka.reader import (
 )
 from streams.kafka.registry import schema_gate
 from streams.service.admission import Admission
-from streams.service.backfill import BackfillReport, DayOf, PartitionPass, snapshots
-from streams.service.history import Snapshot, Source
+from streams.service.history import Snapshot
 from streams.service.ports import InputMessage
 from streams.service.proof import Proof, known_at, prove
 from streams.service.reconcile import Result, reconcile
@@ -94,38 +91,3 @@ async def table_known_at(
     offsets = await offsets_after(settings, inputs, int(moment.timestamp() * 1000))
     source = Inputs(settings, regions)
     return await known_at(source.admission, source.read, offsets, peildatum, moment, regions)
-
-
-async def backfill_history(
-    settings: Settings, regions: Regions, first: date, last: date, replace: bool = False
-) -> BackfillReport:
-    """Rebuild the days from `first` to `last` from the input topics in one pass and write them
-    to the history topic; days with a live snapshot keep it unless `replace`."""
-    inputs = list(settings.event_topics())
-    partitions = await partitions_of(settings, [*inputs, settings.topic_history])
-    horizon = await end_offsets(settings, inputs)
-    live = {
-        s.peildatum
-        for s in await read_snapshots(settings, first, last)
-        if s.provenance.source is Source.LIVE
-    }
-    source, day_of = Inputs(settings, regions), DayOf(first, last)
-    parts, read_s, fold_s = [], 0.0, 0.0
-    for number in sorted({p for t in inputs for p in partitions[t]}):
-        mine = {(t, number): horizon[(t, number)] for t in inputs if number in partitions[t]}
-        started = time.monotonic()
-        one = PartitionPass(source.admission, regions, day_of, number, mine)
-        async for batch in source.read(mine):
-            one.add(batch)
-        read = time.monotonic()
-        parts.append(one.fold())
-        read_s, fold_s = read_s + read - started, fold_s + time.monotonic() - read
-    every = snapshots(parts, day_of, regions)
-    chosen = [s for s in every if replace or s.peildatum not in live]
-    await write_snapshots(settings, chosen)
-    report = BackfillReport(chosen, sorted(d for d in live if not replace))
-    report.events = sum(p.events for p in parts)
-    for p in parts:
-        report.rejected.update(p.rejected)
-    report.read_seconds, report.fold_seconds = read_s, fold_s
-    return report

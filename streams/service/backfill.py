@@ -22,6 +22,7 @@ partition, the first offset not known by the end of the day.
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -64,6 +65,8 @@ class PartitionDays:
     cuts: dict[TopicPartition, list[int]] = field(default_factory=dict)
     events: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    read_seconds: float = 0.0  # reading the partitions and putting their messages in days
+    fold_seconds: float = 0.0  # folding the days
 
 
 class PartitionPass:
@@ -106,6 +109,7 @@ class PartitionPass:
 
     def fold(self) -> PartitionDays:
         """Fold the buckets day after day into the subtotals of every day."""
+        started = time.monotonic()
         partition, count = self.partition, len(self.buckets)
         result = PartitionDays()
         result.cuts = {
@@ -142,6 +146,7 @@ class PartitionPass:
                 fold(self.buckets[n], ledger)
             self.buckets[n] = []  # folded: let the messages go
             result.cells.append(+ledger.partitions[partition].cells)
+        result.fold_seconds = time.monotonic() - started
         return result
 
 
@@ -192,5 +197,13 @@ class BackfillReport:
     skipped: list[date]  # days that kept their live snapshot
     events: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-    read_seconds: float = 0.0
+    read_seconds: float = 0.0  # summed over the partition numbers (they may run in parallel)
     fold_seconds: float = 0.0
+    processes: int = 1
+
+    def add(self, part: PartitionDays) -> None:
+        """Count one partition number's pass."""
+        self.events += part.events
+        self.rejected.update(part.rejected)
+        self.read_seconds += part.read_seconds
+        self.fold_seconds += part.fold_seconds
