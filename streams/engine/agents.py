@@ -7,6 +7,7 @@ partition into the counts topic (streams/service/aggregation.py).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,8 @@ from streams.service.history import Snapshot
 from streams.service.runtime import DayChange, Message
 
 TP = faust.types.TP
+#: Seconds a recovery waits for the group's committed offsets (the subtotals' provenance).
+COMMITTED_OFFSETS_TIMEOUT = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -145,15 +148,20 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
     @clients.on_recover
     async def rebuild_ledger() -> None:
         table_io.forget()  # the store was restored under the cache
-        await resume_positions()
+        # no await before the rebuild: Faust may resume the input already, and a batch
+        # handled between the two would be in the ledger but not yet in the table it reads
         rebuild_from_store()
+        await resume_positions()
 
     async def resume_positions() -> None:
         """The positions the recovered state reflects: where reading resumes (the group's
-        committed offsets), the provenance of the subtotals until messages move them."""
+        committed offsets), the provenance of the subtotals until messages move them (a
+        message handled meanwhile already set its partition's real position)."""
         tps = [(t, p) for t in input_topics for p in sorted(owned_input_partitions())]
         try:
-            runtime.resume_at(await committed_offsets(settings, settings.app_id, tps))
+            # bounded: recovery waits for this, and a busy coordinator must not hold it up
+            lookup = committed_offsets(settings, settings.app_id, tps)
+            runtime.resume_at(await asyncio.wait_for(lookup, COMMITTED_OFFSETS_TIMEOUT))
         except Exception as exc:  # the snapshot of this day may then not be provable
             log.warning(
                 "could not read the committed input offsets (%s: %s): until a message arrives,"
