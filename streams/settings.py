@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     session_timeout_seconds: float = 10.0
     republish_interval_seconds: float = 10.0
     clock_interval_seconds: float = 1.0
+    #: /healthz fails after this long without evidence of progress (docs/operations.md)
+    stall_seconds: float = 180.0
+    #: /readyz fails after this long without evidence of progress
+    stale_seconds: float = 30.0
+    #: how often every worker reads the whole consumer group's lag for its metrics
+    lag_interval_seconds: float = 30.0
     explain_enabled: bool = False
     explain_token: SecretStr | None = None
     log_level: str = "info"

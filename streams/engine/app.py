@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from functools import partial
 from typing import Any
 
 import faust
@@ -11,7 +12,9 @@ from faust.serializers import codecs as faust_codecs
 from streams.codecs import state as statecodec
 from streams.codecs.wire import worker_wire
 from streams.engine.agents import wire_aggregator, wire_clients
-from streams.engine.internals import WorkerApp, check_internals
+from streams.engine.health import wire_health
+from streams.engine.internals import CheckedTableManager, WorkerApp, check_internals
+from streams.engine.localstate import check_cluster
 from streams.engine.metrics import Metrics
 from streams.engine.web import register_views
 from streams.engine.worker import Worker
@@ -71,6 +74,8 @@ def create_app(settings: Settings | None = None) -> faust.App:
         # the consumer hands over a fetch at a time (streams/engine/internals); unbounded, a
         # catch-up fetch held 150 000 records and blocked the loop (web, timers) for 9 s
         broker_max_poll_records=10_000,
+        # local state ahead of its changelog is discarded and restored, not fatal
+        TableManager=CheckedTableManager,
     )
     tune_gc()
     regions = load_regions()
@@ -84,8 +89,11 @@ def create_app(settings: Settings | None = None) -> faust.App:
         CountsView(settings, regions),
     )  # fmt: skip
     app.worker = worker  # type: ignore[attr-defined]
+    # tables restored from another cluster are discarded before any store opens
+    app.before_start = partial(check_cluster, settings, app.conf.tabledir)
     wire_clients(app, worker)
     wire_aggregator(app, worker)
+    wire_health(app, worker)
     register_views(app, worker)
     return app
 

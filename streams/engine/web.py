@@ -9,14 +9,10 @@ import faust
 from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
 
+from streams.engine.health import is_ready
 from streams.engine.worker import Worker
 from streams.kafka.partitioning import partition_of
 from streams.service import explain
-
-
-def is_ready(worker: Worker) -> bool:
-    """Ready: client state recovered, ledger rebuilt and the counts view caught up."""
-    return bool(worker.runtime.recovered and worker.counts_view.caught_up.is_set())
 
 
 def explain_getter(app: faust.App, worker: Worker) -> explain.Getter:
@@ -56,16 +52,23 @@ def register_views(app: faust.App, worker: Worker) -> None:
 
     @app.page("/healthz")
     async def healthz(self: web.View, request: web.Request) -> web.Response:
-        return self.json({"status": "ok"})
+        live, why = worker.health.live(settings.stall_seconds)
+        if live:
+            return self.json({"status": "ok"})
+        return self.json({"status": "stuck", "reason": why}, status=503)
 
     @app.page("/readyz")
     async def readyz(self: web.View, request: web.Request) -> web.Response:
         ready = is_ready(worker)
+        current, why = worker.health.current(settings.stale_seconds)
         body: dict[str, Any] = {
             "ready": ready,
             "state_recovered": runtime.recovered,
             "counts_view_caught_up": view.caught_up.is_set(),
+            "following_input": current,
         }
+        if not current:
+            body["reason"] = why
         return self.json(body, status=200 if ready else 503)
 
     explain.check_settings(settings)  # enabled without a token: refuse to start

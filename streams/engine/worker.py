@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from streams.domain import Regions
+from streams.engine.health import Health
 from streams.engine.metrics import Metrics
 from streams.kafka.countsview import CountsView
 from streams.service.aggregation import Aggregator
@@ -24,3 +25,4 @@ class Worker:
     runtime: Runtime
     aggregator: Aggregator
     counts_view: CountsView
+    health: Health = field(default_factory=Health)

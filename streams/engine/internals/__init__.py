@@ -1,14 +1,17 @@
 """The only code that touches private parts of faust-streaming, aiokafka and mode.
 
 What it changes and why: consumer.py (whole fetches to one handler), recovery.py (changelog
-recovery a fetch at a time), tableio.py (the client table per explicit partition). Every
-private name used is listed in manifest.py and checked at start-up and by a unit test.
+recovery a fetch at a time), tableio.py (the client table per explicit partition),
+consistency.py (local state ahead of its changelog discarded, not fatal); what it reads:
+progress.py (the consumer's fetch state, for the watchdog). Every private name used is listed
+in manifest.py and checked at start-up and by a unit test.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import version
 
+from streams.engine.internals.consistency import CheckedTableManager
 from streams.engine.internals.consumer import (
     BatchHandler,
     BatchingConsumer,
@@ -24,6 +27,7 @@ __all__ = [
     "BatchHandler",
     "BatchingConsumer",
     "BatchingTransport",
+    "CheckedTableManager",
     "CompactMemoryStore",
     "IncompatibleLibrary",
     "TableIO",

@@ -1,0 +1,158 @@
+"""A data dir whose RocksDB state the cluster does not back: the worker discards it, restores
+from the changelog, says so in one warning, and counts exactly what the topics hold now.
+
+As an operator meets it after a test environment reset, a restore, or a worker pointed at
+another cluster: the topics were recreated (the changelog empty, or shorter than what the
+local store remembers), or the cluster is another one altogether. Faust raised
+ConsistencyError here and the worker crashed with a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streams.engine.localstate import CLUSTER_FILE
+from tests.integration.live import Worker, cli, converged, load_expected, stack_env, wait_until
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+AS_OF = "2026-11-29"
+AHEAD = "local state is ahead of its changelog"
+
+
+def population(tmp_path: Path, name: str, clients: int, seed: int) -> Path:
+    out = tmp_path / name
+    cli({}, "generate", "--clients", str(clients), "--seed", str(seed), "--out", str(out),
+        "--as-of", AS_OF, "--no-progress")  # fmt: skip
+    return out
+
+
+def recreate_topics(bootstrap: str, env: dict[str, str], name: str) -> None:
+    """Delete every topic of the stack and create them again, empty (a test env reset)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    def ours(topic: str) -> bool:
+        return topic.startswith((f"{name}.", f"t-{name}-"))
+
+    async def topics() -> list[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            return [t for t in await admin.list_topics() if ours(t)]
+        finally:
+            await admin.close()
+
+    async def delete(names: list[str]) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics(names)
+        finally:
+            await admin.close()
+
+    asyncio.run(delete(asyncio.run(topics())))
+    wait_until(lambda: not asyncio.run(topics()), 60, "the deleted topics to be gone")
+
+    def create() -> bool:
+        try:
+            cli(env, "topics", "create", timeout=60)
+        except AssertionError:  # a topic still being deleted
+            return False
+        return True
+
+    wait_until(create, 60, "the topics to be created again", every=1)
+
+
+def run_until_exact(env: dict[str, str], data: Path, log: Path, expected: Any) -> Worker:
+    """Start a worker on `data`, wait until its /counts equal `expected`, and return it."""
+    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(data)}, log).start()
+    worker.wait_ready()
+    wait_until(lambda: converged(worker, expected), 120, f"/counts to be exact ({log.name})")
+    return worker
+
+
+def warnings_in(log: Path) -> list[str]:
+    return [line for line in log.read_text(errors="replace").splitlines() if "WARNING" in line]
+
+
+def assert_one_clear_warning(log: Path, *needles: str) -> None:
+    text = log.read_text(errors="replace")
+    assert "ConsistencyError" not in text and "Traceback" not in text, text[-3000:]
+    lines = [w for w in warnings_in(log) if needles[0] in w]
+    assert len(lines) == 1, "\n".join(warnings_in(log))
+    for needle in needles[1:]:
+        assert needle in lines[0], lines[0]
+
+
+def test_a_changelog_recreated_empty_discards_the_local_state_and_the_worker_goes_on(
+    kafka_broker: str, tmp_path: Path
+) -> None:
+    env = stack_env(kafka_broker, "reset", tmp_path, TRANSPARANTIE_AS_OF=AS_OF,
+                    TRANSPARANTIE_STORE="rocksdb")  # fmt: skip
+    cli(env, "topics", "create")
+    before, after = population(tmp_path, "p1", 600, 31), population(tmp_path, "p2", 150, 32)
+    data = tmp_path / "state"
+    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(data)}, tmp_path / "first.log").start()
+    try:
+        worker.wait_ready()
+        cli(env, "produce", str(before), "--no-progress")
+        wait_until(lambda: converged(worker, load_expected(before)), 120, "the first counts")
+    finally:
+        worker.stop()
+
+    recreate_topics(kafka_broker, env, "reset")
+    log = tmp_path / "again.log"
+    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(data)}, log).start()
+    try:
+        worker.wait_ready()
+        assert worker.alive()
+        # only the new input counts: nothing of the old state is left
+        cli(env, "produce", str(after), "--no-progress")
+        wait_until(lambda: converged(worker, load_expected(after)), 120, "the new counts")
+    finally:
+        worker.stop()
+    assert_one_clear_warning(log, AHEAD, "t-reset-clients-changelog[0]", "changelog empty",
+                             "restoring them from the changelog")  # fmt: skip
+
+
+def test_a_changelog_shorter_than_the_local_state_or_another_cluster_restores_from_the_changelog(
+    kafka_broker: str, tmp_path: Path
+) -> None:
+    env = stack_env(kafka_broker, "short", tmp_path, TRANSPARANTIE_AS_OF=AS_OF,
+                    TRANSPARANTIE_STORE="rocksdb")  # fmt: skip
+    cli(env, "topics", "create")
+    big, small = population(tmp_path, "big", 1500, 41), population(tmp_path, "small", 200, 42)
+    old, other = tmp_path / "old-state", tmp_path / "other-state"
+    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(old)}, tmp_path / "old.log").start()
+    try:
+        worker.wait_ready()
+        cli(env, "produce", str(big), "--no-progress")
+        wait_until(lambda: converged(worker, load_expected(big)), 120, "the big population")
+    finally:
+        worker.stop()
+
+    # the topics are reset, and another worker (fresh state) fills a shorter changelog
+    recreate_topics(kafka_broker, env, "short")
+    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(other)}, tmp_path / "other.log").start()
+    try:
+        worker.wait_ready()
+        cli(env, "produce", str(small), "--no-progress")
+        wait_until(lambda: converged(worker, load_expected(small)), 120, "the small population")
+    finally:
+        worker.stop()
+
+    expected = load_expected(small)
+    log = tmp_path / "old-again.log"
+    run_until_exact(env, old, log, expected).stop()  # from the changelog, not the old state
+    assert_one_clear_warning(log, AHEAD, "t-short-clients-changelog[", "changelog ends at")
+
+    # the same data dir, said to come from another cluster: discarded at start, all restored
+    (old / CLUSTER_FILE).write_text("another-cluster\n")
+    log = tmp_path / "old-other-cluster.log"
+    run_until_exact(env, old, log, expected).stop()
+    assert_one_clear_warning(log, "restored from Kafka cluster another-cluster",
+                             "every partition is restored from the changelog")  # fmt: skip
+    assert (old / CLUSTER_FILE).read_text().strip() != "another-cluster"
