@@ -135,7 +135,26 @@ def report(fmt: Format, timeout: float) -> None:
     click.echo(render(view.rows(day), fmt), nl=False)
 
 
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
+              show_default=True)  # fmt: skip
+def lag(fmt: str) -> None:
+    """The workers' consumer group: committed offsets against end offsets, per topic and
+    partition (admin API; joins nothing, commits nothing). Exit 2 when it cannot be read."""
+    from streams.cli.render import render_lag
+    from streams.kafka.lag import group_lag
+    from streams.settings import Settings
+
+    settings = Settings()
+    try:
+        rows = asyncio.run(group_lag(settings))
+    except Exception as exc:  # operational: no broker, no topic
+        click.echo(f"error: cannot read the lag of group {settings.app_id}: {exc}", err=True)
+        sys.exit(2)
+    click.echo(render_lag(settings.app_id, rows, fmt), nl=False)
+
+
 def register(group: click.Group) -> None:
     """Add the Kafka commands to the CLI group."""
-    for command in (broker, topics, worker, produce, report):
+    for command in (broker, topics, worker, produce, report, lag):
         group.add_command(command)

@@ -12,6 +12,7 @@ from faust.serializers import codecs as faust_codecs
 from streams.codecs import state as statecodec
 from streams.codecs.wire import worker_wire
 from streams.engine.agents import wire_aggregator, wire_clients
+from streams.engine.grouplag import wire_group_lag
 from streams.engine.health import wire_health
 from streams.engine.internals import CheckedTableManager, WorkerApp, check_internals
 from streams.engine.localstate import check_cluster
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
     wire_clients(app, worker)
     wire_aggregator(app, worker)
     wire_health(app, worker)
+    wire_group_lag(app, worker)
     register_views(app, worker)
     return app
 

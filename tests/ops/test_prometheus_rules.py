@@ -44,6 +44,9 @@ def test_the_expected_alerts_exist() -> None:
         "WorkerNotReady",
         "ReconcileDrift",
         "ReconcileNotRun",
+        "ConsumerGroupLagging",
+        "GroupLagUnknown",
+        "WorkerMemoryGrowing",
     }
 
 
