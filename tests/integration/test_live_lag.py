@@ -8,14 +8,14 @@ command prints; with the worker stopped, new input is lag again.
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from streams.codecs.files import count_records
-from tests.integration.live import Worker, cli, converged, load_expected, stack_env, wait_until
+from streams.devtools.stack import Worker, cli, load_expected, metrics, stack_env, wait_until
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"
@@ -31,15 +31,10 @@ def input_lag(report: dict[str, Any], inputs: set[str]) -> int:
 
 
 def group_lag_metric(worker: Worker) -> dict[tuple[str, str], float]:
-    with urllib.request.urlopen(f"{worker.url}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    found = {}
-    for line in text.splitlines():
-        if line.startswith("transparantie_group_lag_messages{"):
-            labels = dict(p.split("=", 1) for p in line.split("{")[1].split("}")[0].split(","))
-            key = (labels["topic"].strip('"'), labels["partition"].strip('"'))
-            found[key] = float(line.rsplit(" ", 1)[1])
-    return found
+    return {
+        (sample.labels["topic"], sample.labels["partition"]): sample.value
+        for sample in metrics.samples(worker.metrics(), "transparantie_group_lag_messages")
+    }
 
 
 def test_the_group_lag_is_the_input_not_yet_committed_with_or_without_a_worker(

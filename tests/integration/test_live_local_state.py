@@ -10,13 +10,22 @@ ConsistencyError here and the worker crashed with a traceback.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from streams.devtools.stack import (
+    CommandFailed,
+    Worker,
+    cli,
+    load_expected,
+    stack_env,
+    wait_until,
+)
 from streams.engine.localstate import CLUSTER_FILE
-from tests.integration.live import Worker, cli, converged, load_expected, stack_env, wait_until
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"
@@ -59,18 +68,27 @@ def recreate_topics(bootstrap: str, env: dict[str, str], name: str) -> None:
     def create() -> bool:
         try:
             cli(env, "topics", "create", timeout=60)
-        except AssertionError:  # a topic still being deleted
+        except CommandFailed:  # a topic still being deleted
             return False
         return True
 
     wait_until(create, 60, "the topics to be created again", every=1)
 
 
-def run_until_exact(env: dict[str, str], data: Path, log: Path, expected: Any) -> Worker:
-    """Start a worker on `data`, wait until its /counts equal `expected`, and return it."""
+def run_until_exact(
+    env: dict[str, str], data: Path, log: Path, expected: Any, produce: Path | None = None
+) -> Worker:
+    """Start a worker on `data` (and produce `produce` once it is ready), wait until its
+    /counts equal `expected`, and return it."""
     worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(data)}, log).start()
-    worker.wait_ready()
-    wait_until(lambda: converged(worker, expected), 120, f"/counts to be exact ({log.name})")
+    try:
+        worker.wait_ready()
+        if produce is not None:
+            cli(env, "produce", str(produce), "--no-progress")
+        wait_until(lambda: converged(worker, expected), 120, f"/counts to be exact ({log.name})")
+    except BaseException:
+        worker.stop()
+        raise
     return worker
 
 
@@ -87,72 +105,34 @@ def assert_one_clear_warning(log: Path, *needles: str) -> None:
         assert needle in lines[0], lines[0]
 
 
-def test_a_changelog_recreated_empty_discards_the_local_state_and_the_worker_goes_on(
+def test_state_ahead_of_a_recreated_changelog_is_discarded_and_restored_and_the_worker_goes_on(
     kafka_broker: str, tmp_path: Path
 ) -> None:
     env = stack_env(kafka_broker, "reset", tmp_path, TRANSPARANTIE_AS_OF=AS_OF,
                     TRANSPARANTIE_STORE="rocksdb")  # fmt: skip
     cli(env, "topics", "create")
-    before, after = population(tmp_path, "p1", 600, 31), population(tmp_path, "p2", 150, 32)
-    data = tmp_path / "state"
-    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(data)}, tmp_path / "first.log").start()
-    try:
-        worker.wait_ready()
-        cli(env, "produce", str(before), "--no-progress")
-        wait_until(lambda: converged(worker, load_expected(before)), 120, "the first counts")
-    finally:
-        worker.stop()
+    big, small = population(tmp_path, "big", 1500, 41), population(tmp_path, "small", 200, 42)
+    data, restored = tmp_path / "state", tmp_path / "restored-state"
+    run_until_exact(env, data, tmp_path / "first.log", load_expected(big), produce=big).stop()
+    shutil.copytree(data, restored)  # a backup of the stopped worker's data dir
 
+    # the topics are reset: the worker finds its state ahead of an empty changelog, and only
+    # the new input counts (nothing of the old state is left)
     recreate_topics(kafka_broker, env, "reset")
-    log = tmp_path / "again.log"
-    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(data)}, log).start()
-    try:
-        worker.wait_ready()
-        assert worker.alive()
-        # only the new input counts: nothing of the old state is left
-        cli(env, "produce", str(after), "--no-progress")
-        wait_until(lambda: converged(worker, load_expected(after)), 120, "the new counts")
-    finally:
-        worker.stop()
+    log = tmp_path / "empty.log"
+    run_until_exact(env, data, log, load_expected(small), produce=small).stop()
     assert_one_clear_warning(log, AHEAD, "t-reset-clients-changelog[0]", "changelog empty",
                              "restoring them from the changelog")  # fmt: skip
 
-
-def test_a_changelog_shorter_than_the_local_state_or_another_cluster_restores_from_the_changelog(
-    kafka_broker: str, tmp_path: Path
-) -> None:
-    env = stack_env(kafka_broker, "short", tmp_path, TRANSPARANTIE_AS_OF=AS_OF,
-                    TRANSPARANTIE_STORE="rocksdb")  # fmt: skip
-    cli(env, "topics", "create")
-    big, small = population(tmp_path, "big", 1500, 41), population(tmp_path, "small", 200, 42)
-    old, other = tmp_path / "old-state", tmp_path / "other-state"
-    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(old)}, tmp_path / "old.log").start()
-    try:
-        worker.wait_ready()
-        cli(env, "produce", str(big), "--no-progress")
-        wait_until(lambda: converged(worker, load_expected(big)), 120, "the big population")
-    finally:
-        worker.stop()
-
-    # the topics are reset, and another worker (fresh state) fills a shorter changelog
-    recreate_topics(kafka_broker, env, "short")
-    worker = Worker({**env, "TRANSPARANTIE_DATA_DIR": str(other)}, tmp_path / "other.log").start()
-    try:
-        worker.wait_ready()
-        cli(env, "produce", str(small), "--no-progress")
-        wait_until(lambda: converged(worker, load_expected(small)), 120, "the small population")
-    finally:
-        worker.stop()
-
-    expected = load_expected(small)
-    log = tmp_path / "old-again.log"
-    run_until_exact(env, old, log, expected).stop()  # from the changelog, not the old state
-    assert_one_clear_warning(log, AHEAD, "t-short-clients-changelog[", "changelog ends at")
+    # the backup restored: its state is ahead of a changelog that is shorter than it remembers
+    log = tmp_path / "restored.log"
+    run_until_exact(env, restored, log, load_expected(small)).stop()
+    assert_one_clear_warning(log, AHEAD, "t-reset-clients-changelog[", "changelog ends at")
 
     # the same data dir, said to come from another cluster: discarded at start, all restored
-    (old / CLUSTER_FILE).write_text("another-cluster\n")
-    log = tmp_path / "old-other-cluster.log"
-    run_until_exact(env, old, log, expected).stop()
+    (restored / CLUSTER_FILE).write_text("another-cluster\n")
+    log = tmp_path / "other-cluster.log"
+    run_until_exact(env, restored, log, load_expected(small)).stop()
     assert_one_clear_warning(log, "restored from Kafka cluster another-cluster",
                              "every partition is restored from the changelog")  # fmt: skip
-    assert (old / CLUSTER_FILE).read_text().strip() != "another-cluster"
+    assert (restored / CLUSTER_FILE).read_text().strip() != "another-cluster"

@@ -19,17 +19,17 @@ from typing import Any
 import pytest
 
 from streams.devtools import broker
-from tests.chaos.harness import add_tables, produce_in_background
-from tests.integration.live import (
+from streams.devtools.stack import (
     Worker,
     cli,
-    converged,
     free_port,
     get_json,
     load_expected,
     stack_env,
     wait_until,
 )
+from tests.chaos.harness import add_tables, produce_in_background
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"
@@ -115,7 +115,7 @@ def test_a_frozen_broker_fails_readiness_then_liveness_and_thawed_the_worker_rec
         wait_until(lambda: answer(f"{worker.url}/healthz") == {"status": "ok"}, 60, "liveness")
         wait_until(worker.ready, 60, "readiness after the thaw")
         print(f"thawed: exact counts, live and ready {time.monotonic() - thawed_at:.1f} s later")
-        log = worker.log_path.read_text(errors="replace")
+        log = (tmp_path / "worker.log").read_text(errors="replace")
         assert "/healthz fails until it makes progress" in log
         assert "progress again: /healthz answers 200" in log
     finally:
