@@ -61,7 +61,7 @@ class Watchdog:
     """Keeps the last evidence of progress per partition across looks at the consumer."""
 
     def __init__(self, started_at: float) -> None:
-        self._phase: tuple[bool, int] = (True, 0)  # (joining?, rebalances) of the last look
+        self._phase: tuple[bool, int] = (True, -1)  # joining, or settled after this rebalance
         self._phase_since = started_at
         self._positions: dict[TopicPartition, int | None] = {}
         self._evidence: dict[TopicPartition, float] = {}
@@ -69,14 +69,14 @@ class Watchdog:
     def observe(self, now: float, view: ConsumerView) -> Verdict:
         """Take one look at the consumer; say how long it has gone without evidence."""
         joining = view.rebalancing or view.rebalances == 0  # not (yet) a settled member
-        phase = (joining, view.rebalances)
+        # rebalance after rebalance without ever settling (a rejoin loop) is one phase
+        phase = (True, -1) if joining else (False, view.rebalances)
         if phase != self._phase:  # a new phase: every partition starts with a clean slate
             self._phase, self._phase_since = phase, now
             self._positions, self._evidence = {}, {}
-        if view.busy_since is not None and now - view.busy_since > 0:
+        busy = Verdict(0.0, "")
+        if view.busy_since is not None:
             busy = Verdict(now - view.busy_since, "one fetch has been in processing all that time")
-        else:
-            busy = Verdict(0.0, "")
         if joining:
             last = max(self._phase_since, view.delivered_at or 0.0)
             what = "joining the consumer group" if view.rebalances == 0 else "rebalancing"

@@ -81,6 +81,9 @@ def test_joining_or_recovering_without_reading_anything_is_stuck_reading_is_prog
     assert not watch(recovering).stuck(STALL)
     stalled = [(t, ConsumerView(3, True, {}, None, 2.0)) for t in range(1, 45)]
     assert watch(stalled).stuck(STALL) and "rebalancing" in watch(stalled).reason
+    # a rejoin loop: rebalance after rebalance, never settled, nothing read
+    loop = [(t, ConsumerView(1 + t // 5, True, {}, None, None)) for t in range(1, 45)]
+    assert watch(loop).stuck(STALL)
 
 
 def test_after_a_rebalance_every_partition_starts_with_the_stall_time_as_grace() -> None:
