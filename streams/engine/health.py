@@ -57,10 +57,17 @@ class Health:
 
 
 def is_ready(worker: Worker) -> bool:
-    """Ready: client state recovered, ledger rebuilt, the counts view caught up, and recent
-    evidence that the consumer follows its input (the watchdog)."""
+    """Ready: client state recovered, ledger rebuilt, the counts view caught up, no input
+    waiting for the schema registry, and recent evidence that the consumer follows its input
+    (the watchdog)."""
     current, _ = worker.health.current(worker.settings.stale_seconds)
-    return bool(worker.runtime.recovered and worker.counts_view.caught_up.is_set() and current)
+    return bool(
+        worker.runtime.recovered
+        and worker.counts_view.caught_up.is_set()
+        and worker.schemas.available
+        and worker.schemas.writable
+        and current
+    )
 
 
 def wire_health(app: faust.App, worker: Worker) -> None:

@@ -65,6 +65,7 @@ def register_views(app: faust.App, worker: Worker) -> None:
             "ready": ready,
             "state_recovered": runtime.recovered,
             "counts_view_caught_up": view.caught_up.is_set(),
+            "schema_registry_available": worker.schemas.available,
             "following_input": current,
         }
         if not current:

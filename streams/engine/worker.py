@@ -11,6 +11,7 @@ from streams.kafka.countsview import CountsView
 from streams.service.aggregation import Aggregator
 from streams.service.clock import Clock
 from streams.service.runtime import Runtime
+from streams.service.schemas import SchemaGate
 from streams.settings import Settings
 
 
@@ -25,4 +26,5 @@ class Worker:
     runtime: Runtime
     aggregator: Aggregator
     counts_view: CountsView
+    schemas: SchemaGate  # writer schemas before decoding, ours registered before writing
     health: Health = field(default_factory=Health)
