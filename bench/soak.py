@@ -7,8 +7,8 @@ versions (so every event is a real update of a client it has, and what grows is 
 state), and counted probe clients (bench/live/latency.py: the probe latency is measured to the
 counts topic), while the day of counting moves one day forward every 20 seconds
 (TRANSPARANTIE_AS_OF_FILE: the clock re-evaluates the clients that fall due). Its resident
-memory is sampled every 5 seconds. It reports the RSS slope (least squares, after a 2-minute
-warm-up, in MiB per hour; alert WorkerMemoryGrowing fires above 64 MiB/h), the
+memory is sampled every 5 seconds. It reports the RSS slope (least squares, after a 4-minute
+warm-up: caches fill and the first memtables are flushed; in MiB per hour; alert WorkerMemoryGrowing fires above 64 MiB/h), the
 event-to-update p50/p99 from the worker's histogram, the probes' p50/p99, and whether
 `transparantie reconcile` finds the counts topic exact on the last day. Figures are printed
 and written to .cache/bench/soak-<time>.json; docs/reliability.md has the last run.
@@ -128,7 +128,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=600.0, help="how long")
     parser.add_argument("--day-every", type=float, default=20.0,
                         help="seconds between two moves of the day of counting")  # fmt: skip
-    parser.add_argument("--warm-up", type=float, default=120.0,
+    parser.add_argument("--warm-up", type=float, default=240.0,
                         help="seconds left out of the RSS slope")  # fmt: skip
     parser.add_argument("--clients", type=int, default=25_000,
                         help="the fixed population whose events come again and again")  # fmt: skip
