@@ -8,8 +8,9 @@ state), and counted probe clients (bench/live/latency.py: the probe latency is m
 counts topic), while the day of counting moves one day forward every 20 seconds
 (TRANSPARANTIE_AS_OF_FILE: the clock re-evaluates the clients that fall due). Its resident
 memory is sampled every 5 seconds. It reports the RSS slope (least squares, after a 4-minute
-warm-up: caches fill and the first memtables are flushed; in MiB per hour; alert WorkerMemoryGrowing fires above 64 MiB/h), the
-event-to-update p50/p99 from the worker's histogram, the probes' p50/p99, and whether
+warm-up in which caches fill and the first memtables are flushed; in MiB per hour; alert
+WorkerMemoryGrowing fires above 64 MiB/h), the event-to-update p50/p99 from the worker's
+histogram, the probes' p50/p99, and whether
 `transparantie reconcile` finds the counts topic exact on the last day. Figures are printed
 and written to .cache/bench/soak-<time>.json; docs/reliability.md has the last run.
 """
