@@ -54,8 +54,8 @@ class CountsView:
         topic = self.settings.topic_counts
         partitions = (await partitions_of(self.settings, [topic]))[topic]
         consumer = clients.consumer(self.settings)
-        await consumer.start()
-        try:
+        try:  # stopped also when it fails to start: no unclosed client
+            await consumer.start()
             tps = [TopicPartition(topic, p) for p in sorted(partitions)]
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)

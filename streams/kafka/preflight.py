@@ -9,12 +9,14 @@ first writes a dead letter, perhaps days later.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from aiokafka.client import AIOKafkaClient
-from aiokafka.errors import GroupAuthorizationFailedError
+from aiokafka.errors import GroupAuthorizationFailedError, KafkaError
 from aiokafka.protocol.admin import DescribeGroupsResponse_v3
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import Array, Boolean, Int16, Int32, Schema, String
@@ -29,6 +31,7 @@ from streams.settings import Settings
 UNKNOWN_TOPIC = 3
 TOPIC_AUTHORIZATION_FAILED = 29
 GROUP_AUTHORIZATION_FAILED = 30
+COORDINATOR_WAIT = 20.0
 
 
 class _MetadataResponseV8(Response):  # type: ignore[misc]  # aiokafka is untyped
@@ -107,6 +110,20 @@ class AuthorizedGroups(Request[_DescribeGroupsRequestV3]):  # type: ignore[misc]
         return request_struct_class(self.groups, True)
 
 
+async def _describe_group(client: AIOKafkaClient, group: str) -> Any:
+    """The group's description from its coordinator, which a new cluster elects only when a
+    group is first used (retriable errors until then)."""
+    deadline = time.monotonic() + COORDINATOR_WAIT
+    while True:
+        try:
+            node = await client.coordinator_lookup(0, group)
+            return await client.send(node, AuthorizedGroups([group]))
+        except KafkaError as exc:
+            if not exc.retriable or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 def _allowed(bits: int, operation: str) -> bool:
     return bool(bits & (1 << OPERATIONS[operation]))
 
@@ -150,8 +167,7 @@ async def _check_groups(
     bits: dict[str, int] = {}
     for group in groups:
         try:
-            node = await client.coordinator_lookup(0, group)
-            response: Any = await client.send(node, AuthorizedGroups([group]))
+            response = await _describe_group(client, group)
         except GroupAuthorizationFailedError:  # not even DESCRIBE: no coordinator for us
             continue
         for code, name, *rest in response.groups:

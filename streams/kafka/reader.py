@@ -39,8 +39,8 @@ async def read_to_end(
     if not tps:
         return
     consumer = clients.consumer(settings, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await consumer.start()
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         for tp in tps:
@@ -73,8 +73,8 @@ async def require_topics(settings: Settings, topics: Sequence[str]) -> None:
 async def partitions_of(settings: Settings, topics: Sequence[str]) -> dict[str, set[int]]:
     """The partitions of each topic; MissingTopic naming the first that does not exist."""
     admin = clients.admin(settings)
-    await admin.start()
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await admin.start()
         described = {t["topic"]: t for t in await admin.describe_topics(list(topics))}
     finally:
         with contextlib.suppress(Exception):

@@ -94,5 +94,5 @@ def principal_hint(settings: Settings) -> str:
     if uses_sasl(settings):
         return f"User:{settings.sasl_username}"
     if settings.ssl_certfile is not None:
-        return f"the subject of {settings.ssl_certfile}"
+        return f"the principal of the client certificate {settings.ssl_certfile.name}"
     return "User:ANONYMOUS"

@@ -65,8 +65,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 async def create_topics(settings: Settings) -> list[tuple[TopicSpec, bool]]:
     """Create missing topics; return each spec with True when it was created now."""
     admin = clients.admin(settings)
-    await admin.start()
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await admin.start()
         existing = set(await admin.list_topics())
         specs = topic_specs(settings)
         missing = [s for s in specs if s.name not in existing]

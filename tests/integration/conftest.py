@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from streams.devtools import broker
+from tests.integration.secured import SecuredCluster, start_secured
 
 DEFAULT_TEST_PORT = 19092
 
@@ -44,3 +45,13 @@ def kafka_broker() -> Iterator[str]:
         yield f"{broker.HOST}:{port}"
     finally:
         broker.stop(data_dir)
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredCluster]:
+    """A second broker for the session, secured: SASL_SSL and mutual TLS, ACLs enforced."""
+    cluster = start_secured(tmp_path_factory.mktemp("secured-kafka"))
+    try:
+        yield cluster
+    finally:
+        broker.stop(cluster.data_dir)

@@ -52,8 +52,8 @@ class Authority:
         """A certificate for `cn` (a server's with these IP and DNS names, else a client's)."""
         key = ec.generate_private_key(ec.SECP256R1())
         subject = x509.Name(
-            [x509.NameAttribute(NameOID.COMMON_NAME, cn),
-             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "transparantie tests")]
+            [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "transparantie tests"),
+             x509.NameAttribute(NameOID.COMMON_NAME, cn)]
         )  # fmt: skip
         usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = _builder(subject, self.certificate.subject, key.public_key()).add_extension(

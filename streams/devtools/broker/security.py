@@ -24,7 +24,7 @@ SASL_LISTENER = "SASL_SSL"
 MTLS_LISTENER = "MTLS"
 #: The principal of a client certificate is its CN (User:worker), like a SCRAM user's name;
 #: Kafka's default would be the whole distinguished name.
-CN_RULE = "RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT"
+CN_RULE = "RULE:^(.*,)?CN=([^,]+)(,.*)?$/$2/,DEFAULT"
 #: SCRAM's attribute syntax at format time ([name=…,password=…]) has no escaping.
 _UNSAFE = set(",[]=\"'\\ \n")
 
