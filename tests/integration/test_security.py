@@ -9,6 +9,7 @@ one line that names the cause.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from streams.kafka.acls import Acl, create_acls, worker_acls
+from streams.settings import Settings
 from tests.integration.live import (
     PROJECT,
     Worker,
@@ -68,10 +71,12 @@ def test_a_worker_with_exactly_its_acls_counts_exactly_and_report_and_reconcile_
     assert "created" in cli(admin, "topics", "create")
     granted = cli(admin, "acls", "create", "--principal", principal)
     assert granted.count("allowed") == 14 and "CREATE" not in granted
+    producer = {**stack, **secured_kafka.mtls_env("sonar-producer")}
+    grant(admin, "User:sonar-producer", [("WRITE", "topic", t) for t in input_topics(admin)])
     worker = Worker(as_worker, tmp_path / "worker.log").start()
     try:
         worker.wait_ready()
-        cli(admin, "produce", str(population), "--no-progress")
+        cli(producer, "produce", str(population), "--no-progress")
         expected = load_expected(population)
         wait_until(lambda: converged(worker, expected), 120, "/counts to equal expected.json")
         assert json.loads(cli(as_worker, "report", "--format", "json")) == expected
@@ -99,25 +104,34 @@ def test_a_principal_lacking_one_of_the_acls_is_refused_before_it_starts(
     done, took = run(env, "worker", "--web-port", str(port))
     assert done.returncode == 2, done.stderr[-2000:]
     assert done.stderr.strip() == (
-        f"error: the principal of the client certificate {cn}.crt lacks the ACL {missing[0]} on {missing[1]} {missing[2]!r} that the "
-        "worker needs: "
-        "grant the ACLs listed in docs/operations.md (Least privilege)"
+        f"error: the principal of the client certificate {cn}.crt lacks the ACL {missing[0]} "
+        f"on {missing[1]} {missing[2]!r} that the worker needs: grant the ACLs listed in "
+        "docs/operations.md (Least privilege)"
     )
     assert took < 60
 
 
+def settings_of(env: dict[str, str]) -> Settings:
+    """The settings a command would read from `env`."""
+    return Settings(**{k.removeprefix("TRANSPARANTIE_").lower(): v for k, v in env.items()
+                       if k.startswith("TRANSPARANTIE_")})  # fmt: skip
+
+
+def input_topics(env: dict[str, str]) -> list[str]:
+    """The input topics of the stack."""
+    return list(settings_of(env).event_topics())
+
+
+def grant(admin: dict[str, str], principal: str, acls: list[tuple[str, str, str]]) -> None:
+    """Create ACLs (operation, resource, name) for `principal`, as the admin."""
+    asyncio.run(create_acls(settings_of(admin), principal, [Acl(r, n, o) for o, r, n in acls]))
+
+
 def grant_all_but(admin: dict[str, str], principal: str, missing: tuple[str, str, str]) -> None:
     """The worker's ACLs for `principal` but one (operation, resource, name)."""
-    import asyncio
-
-    from streams.kafka.acls import create_acls, worker_acls
-    from streams.settings import Settings
-
-    settings = Settings(**{k.removeprefix("TRANSPARANTIE_").lower(): v for k, v in admin.items()
-                           if k.startswith("TRANSPARANTIE_")})  # fmt: skip
-    acls = [a for a in worker_acls(settings) if (a.operation, a.resource, a.name) != missing]
-    assert len(acls) == len(worker_acls(settings)) - 1
-    asyncio.run(create_acls(settings, principal, acls))
+    acls = [(a.operation, a.resource, a.name) for a in worker_acls(settings_of(admin))]
+    assert missing in acls
+    grant(admin, principal, [a for a in acls if a != missing])
 
 
 COMMANDS = {
