@@ -21,6 +21,14 @@ def _ready(url: str) -> bool:
         return False
 
 
+def _step(command: list[str], env: dict[str, str]) -> None:
+    """Run one command of the demo; when it fails, it said why on stderr: stop in one line."""
+    done = subprocess.run(command, env=env, check=False)
+    if done.returncode != 0:
+        step = " ".join(command[3:5])
+        raise click.ClickException(f"`transparantie {step}` failed (exit {done.returncode})")
+
+
 @click.command()
 @click.option(
     "--clients", type=int, default=50_000, show_default=True, help="Demo population size."
@@ -33,19 +41,24 @@ def demo(clients: int, seed: int, web_port: int) -> None:
     from streams.service.clock import amsterdam_today
     from streams.settings import Settings
 
-    local.start()
     settings = Settings(web_port=web_port)
+    if settings.security_protocol != "PLAINTEXT":
+        raise click.ClickException(
+            "the demo starts a local PLAINTEXT broker: unset TRANSPARANTIE_SECURITY_PROTOCOL (now "
+            f"{settings.security_protocol}), or run topics create, worker and produce yourself "
+            "against your cluster"
+        )
+    local.start()
     env = {**os.environ, "TRANSPARANTIE_WEB_PORT": str(web_port)}
     as_of = settings.as_of or amsterdam_today()
     env.setdefault("TRANSPARANTIE_AS_OF", as_of.isoformat())
     run = [sys.executable, "-m", "streams"]
-    subprocess.run([*run, "topics", "create"], env=env, check=True)
+    _step([*run, "topics", "create"], env)
     population = Path(".cache") / "demo" / f"{clients}-{seed}-{as_of.isoformat()}"
     if not (population / "expected.json").exists():
-        subprocess.run(
+        _step(
             [*run, "generate", "--clients", str(clients), "--seed", str(seed),
-             "--out", str(population), "--as-of", as_of.isoformat()],
-            env=env, check=True,
+             "--out", str(population), "--as-of", as_of.isoformat()], env,
         )  # fmt: skip
     worker = subprocess.Popen([*run, "worker", "--web-port", str(web_port)], env=env)
     url = f"http://{settings.web_host}:{web_port}"
@@ -55,7 +68,7 @@ def demo(clients: int, seed: int, web_port: int) -> None:
                 raise click.ClickException("the worker stopped; see its log above")
             time.sleep(0.5)
         started = time.monotonic()
-        subprocess.run([*run, "produce", str(population), "--progress"], env=env, check=True)
+        _step([*run, "produce", str(population), "--progress"], env)
         click.echo(
             f"\nPublished the demo population in {time.monotonic() - started:.1f} s.\n"
             f"  live page : {url}/\n  table JSON: {url}/counts\n  metrics   : {url}/metrics\n"

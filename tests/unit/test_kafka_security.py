@@ -176,3 +176,40 @@ def test_the_secured_broker_enforces_acls_and_client_certificates(tmp_path: Path
     assert [ln.protocol for ln in secured.listeners(9093)] == ["SASL_SSL", "SSL"]
     with pytest.raises(BrokerError, match="plain characters"):
         Secured(9094, tmp_path, tmp_path, admin=("admin", "a,b"))
+
+
+def _verification_error(code: int, message: str) -> ssl.SSLCertVerificationError:
+    error = ssl.SSLCertVerificationError(1, f"[SSL: CERTIFICATE_VERIFY_FAILED] {message}")
+    error.verify_code, error.verify_message = code, message
+    return error
+
+
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (_verification_error(62, "Hostname mismatch"), "(hostname mismatch): put a name"),
+        (_verification_error(20, "unable to get local issuer certificate"),
+         "not signed by a trusted CA (unable to get local issuer certificate; trusted: the "
+         "system's CAs): set TRANSPARANTIE_SSL_CAFILE"),
+        (ConnectionRefusedError(111, "Connect call failed"), "cannot reach the brokers at"),
+        (TimeoutError(), "no answer from 127.0.0.1:9092 in time"),
+    ],
+    ids=["hostname mismatch", "untrusted CA", "refused", "timeout"],
+)  # fmt: skip
+def test_each_failure_is_one_line_that_names_the_cause_and_what_to_do(
+    failure: BaseException, said: str
+) -> None:
+    from streams.kafka.failures import describe
+
+    line = describe(failure, Settings(security_protocol="SSL"))
+    assert said in line and "\n" not in line
+
+
+def test_a_closed_connection_points_at_the_protocol_or_the_missing_client_certificate() -> None:
+    from aiokafka.errors import KafkaConnectionError
+
+    from streams.kafka.failures import describe
+
+    closed = KafkaConnectionError("Connection at 127.0.0.1:9093 closed")
+    assert "requires a client certificate" in describe(closed, Settings(security_protocol="SSL"))
+    assert "expects TLS or SASL" in describe(closed, Settings())
