@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streams.devtools import broker
 from streams.devtools.broker.security import Secured
-from tests.integration.live import free_port
+from streams.devtools.stack import free_port
 from tests.integration.pki import Authority, Issued, keystore
 
 ADMIN = ("admin", "admin-secret")

@@ -19,18 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from streams.kafka.acls import Acl, create_acls, worker_acls
-from streams.settings import Settings
-from tests.integration.live import (
+from streams.devtools.stack import (
     PROJECT,
     Worker,
     cli,
-    converged,
     free_port,
     load_expected,
     stack_env,
     wait_until,
 )
+from streams.kafka.acls import Acl, create_acls, worker_acls
+from streams.settings import Settings
+from tests.integration.live import converged
 from tests.integration.secured import ADMIN, WORKER, SecuredCluster
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
