@@ -64,7 +64,10 @@ class OneLineWorker(faust.Worker):
         try:
             super().execute_from_commandline()
         except SystemExit as stop:
-            failure = self.failures.last
+            reason = self.crash_reason  # what crashed the services, if anything did
+            if reason is not None and not is_operational(reason):
+                raise  # a bug: its traceback is in the log
+            failure = reason if reason is not None else self.failures.last
             if stop.code in (0, None) or failure is None:
                 raise
         line = asyncio.run(explain(failure, self.failures.settings))

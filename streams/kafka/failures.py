@@ -74,12 +74,13 @@ async def explain(exc: BaseException, settings: Settings) -> str:
         with contextlib.suppress(Exception):
             cause = await connect_once(settings)
             if cause is not None:
-                exc = cause
+                return describe(cause, settings, first_contact=True)
     return describe(exc, settings)
 
 
-def describe(exc: BaseException, settings: Settings) -> str:
-    """The line for an exception as it is (see `explain` for a failed bootstrap)."""
+def describe(exc: BaseException, settings: Settings, first_contact: bool = False) -> str:
+    """The line for an exception as it is (see `explain` for a failed bootstrap);
+    `first_contact`: it ended the first connection, so a closed one means a protocol mismatch."""
     where = settings.bootstrap_servers
     who = principal_hint(settings)
     if isinstance(exc, KafkaSetupError | AccessDenied):
@@ -117,7 +118,7 @@ def describe(exc: BaseException, settings: Settings) -> str:
             f"could not connect and log in to any broker of {where}: check "
             f"{P}BOOTSTRAP_SERVERS, {P}SECURITY_PROTOCOL and the credentials"
         )
-    if isinstance(exc, errors.KafkaConnectionError) and "closed" in str(exc):
+    if isinstance(exc, errors.KafkaConnectionError) and "closed" in str(exc) and first_contact:
         return _closed(settings)
     if isinstance(exc, ConnectionRefusedError | errors.KafkaConnectionError):
         return (

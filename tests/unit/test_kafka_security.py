@@ -211,5 +211,7 @@ def test_a_closed_connection_points_at_the_protocol_or_the_missing_client_certif
     from streams.kafka.failures import describe
 
     closed = KafkaConnectionError("Connection at 127.0.0.1:9093 closed")
-    assert "requires a client certificate" in describe(closed, Settings(security_protocol="SSL"))
-    assert "expects TLS or SASL" in describe(closed, Settings())
+    tls = Settings(security_protocol="SSL")
+    assert "requires a client certificate" in describe(closed, tls, first_contact=True)
+    assert "expects TLS or SASL" in describe(closed, Settings(), first_contact=True)
+    assert "cannot reach the brokers" in describe(closed, Settings())  # later: a restart
