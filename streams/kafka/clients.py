@@ -14,18 +14,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from streams.kafka.security import client_arguments
 from streams.settings import Settings
 
-#: How long a client waits for one answer; aiokafka's 40 s would let a broker that accepts
-#: connections and never answers (a wrong SECURITY_PROTOCOL) hold a command past the ~30 s
-#: in which it should have said what is wrong.
-REQUEST_TIMEOUT_MS = 15_000
-
 
 def connection(settings: Settings) -> dict[str, Any]:
     """The aiokafka arguments that say where the brokers are and how to reach them: the
     addresses, and the protocol, TLS context and SASL credentials (streams/kafka/security.py)."""
     return {
         "bootstrap_servers": settings.bootstrap_servers,
-        "request_timeout_ms": REQUEST_TIMEOUT_MS,
         **client_arguments(settings),
     }
 

@@ -32,6 +32,7 @@ UNKNOWN_TOPIC = 3
 TOPIC_AUTHORIZATION_FAILED = 29
 GROUP_AUTHORIZATION_FAILED = 30
 COORDINATOR_WAIT = 20.0
+PREFLIGHT_TIMEOUT_MS = 10_000
 
 
 class _MetadataResponseV8(Response):  # type: ignore[misc]  # aiokafka is untyped
@@ -141,7 +142,9 @@ async def check_access(settings: Settings, needed: Sequence[Acl]) -> None:
     who = principal_hint(settings)
     topics = sorted({acl.name for acl in needed if acl.resource == "topic"})
     groups = sorted({acl.name for acl in needed if acl.resource == "group"})
-    client = AIOKafkaClient(**clients.connection(settings))
+    # a short timeout: a broker that takes the connection and never answers (another protocol
+    # than SECURITY_PROTOCOL) is said in seconds; the worker's own clients keep aiokafka's
+    client = AIOKafkaClient(**clients.connection(settings), request_timeout_ms=PREFLIGHT_TIMEOUT_MS)
     await client.bootstrap()
     try:
         response: Any = await client.send(client.get_random_node(), AuthorizedMetadata(topics))
