@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka.client import AIOKafkaClient
-from aiokafka.errors import GroupAuthorizationFailedError, KafkaError
+from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, for_code
 from aiokafka.protocol.admin import DescribeGroupsResponse_v3
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import Array, Boolean, Int16, Int32, Schema, String
@@ -33,6 +33,8 @@ TOPIC_AUTHORIZATION_FAILED = 29
 GROUP_AUTHORIZATION_FAILED = 30
 COORDINATOR_WAIT = 20.0
 PREFLIGHT_TIMEOUT_MS = 10_000
+#: Kafka's "authorized operations not known" (Int32 minimum)
+UNKNOWN_OPERATIONS = -(2**31)
 
 
 class _MetadataResponseV8(Response):  # type: ignore[misc]  # aiokafka is untyped
@@ -111,14 +113,23 @@ class AuthorizedGroups(Request[_DescribeGroupsRequestV3]):  # type: ignore[misc]
         return request_struct_class(self.groups, True)
 
 
-async def _describe_group(client: AIOKafkaClient, group: str) -> Any:
-    """The group's description from its coordinator, which a new cluster elects only when a
-    group is first used (retriable errors until then)."""
+async def _group_operations(client: AIOKafkaClient, group: str) -> int:
+    """The operations the caller may perform on the group, from its coordinator, which a new
+    cluster elects only when a group is first used (retriable errors until then, raised or
+    in the answer); 0 when the caller may not even describe it."""
     deadline = time.monotonic() + COORDINATOR_WAIT
     while True:
         try:
             node = await client.coordinator_lookup(0, group)
-            return await client.send(node, AuthorizedGroups([group]))
+            response: Any = await client.send(node, AuthorizedGroups([group]))
+            ((code, _name, *_rest, bits),) = response.groups
+            if code == GROUP_AUTHORIZATION_FAILED:
+                return 0
+            if code:
+                raise for_code(code)(f"describing group {group!r}")
+            return int(bits)
+        except GroupAuthorizationFailedError:  # not even DESCRIBE: no coordinator for us
+            return 0
         except KafkaError as exc:
             if not exc.retriable or time.monotonic() > deadline:
                 raise
@@ -126,6 +137,8 @@ async def _describe_group(client: AIOKafkaClient, group: str) -> Any:
 
 
 def _allowed(bits: int, operation: str) -> bool:
+    if bits == UNKNOWN_OPERATIONS:  # the broker did not say: Faust finds out when it joins
+        return True
     return bool(bits & (1 << OPERATIONS[operation]))
 
 
@@ -167,14 +180,7 @@ async def check_access(settings: Settings, needed: Sequence[Acl]) -> None:
 async def _check_groups(
     client: AIOKafkaClient, who: str, groups: list[str], needed: Sequence[Acl]
 ) -> None:
-    bits: dict[str, int] = {}
-    for group in groups:
-        try:
-            response = await _describe_group(client, group)
-        except GroupAuthorizationFailedError:  # not even DESCRIBE: no coordinator for us
-            continue
-        for code, name, *rest in response.groups:
-            bits[name] = 0 if code == GROUP_AUTHORIZATION_FAILED else rest[-1]
+    bits = {group: await _group_operations(client, group) for group in groups}
     for acl in needed:
         if acl.resource == "group" and not _allowed(bits.get(acl.name, 0), acl.operation):
             raise _lacking(who, acl)
