@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from streams.cli import failures, kafka_commands, offline, reliability, security
+from streams.cli import failures, kafka_commands, offline, reliability, schemas, security
 from streams.devtools import demo
 
 
@@ -21,6 +21,7 @@ offline.register(cli)
 kafka_commands.register(cli)
 reliability.register(cli)
 security.register(cli)
+schemas.register(cli)
 cli.add_command(demo.demo)
 
 

@@ -14,7 +14,7 @@ from faust.serializers import codecs as faust_codecs
 from faust.types.auth import CredentialsT
 
 from streams.codecs import state as statecodec
-from streams.codecs.wire import worker_wire
+from streams.codecs.wire import worker_wire, writer_schemas
 from streams.engine.agents import wire_aggregator, wire_clients
 from streams.engine.failures import OneLineWorker
 from streams.engine.internals import WorkerApp, check_internals
@@ -24,6 +24,7 @@ from streams.engine.worker import Worker
 from streams.kafka.acls import worker_acls
 from streams.kafka.countsview import CountsView
 from streams.kafka.preflight import check_access
+from streams.kafka.registry import schema_gate, worker_outputs
 from streams.kafka.security import sasl_arguments, ssl_context, uses_sasl
 from streams.service.aggregation import Aggregator
 from streams.service.clock import Clock
@@ -102,12 +103,15 @@ def create_app(settings: Settings | None = None) -> faust.App:
     regions = load_regions()
     clock = Clock(settings.as_of, settings.as_of_file)
     metrics = Metrics()
-    wire = worker_wire(settings, regions)
+    writers = writer_schemas(settings)  # shared: the registry fetches into what decoders read
+    wire = worker_wire(settings, regions, writers)
+    gate = schema_gate(settings, writers, worker_outputs(settings), metrics)
     worker = Worker(
         settings, regions, clock, metrics,
         Runtime(regions, clock, wire, metrics),
         Aggregator(regions, clock, wire, metrics),
-        CountsView(settings, regions),
+        CountsView(settings, regions, writers, gate),
+        gate,
     )  # fmt: skip
     app.worker = worker  # type: ignore[attr-defined]
     wire_clients(app, worker)

@@ -10,11 +10,14 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from streams.codecs.avro import AvroCodec
+from streams.codecs.writers import WriterSchemas
 from streams.domain import RegionCounts, Regions
 from streams.domain.table import complete_table
 from streams.kafka import clients
 from streams.kafka.reader import partitions_of
+from streams.kafka.registry import schema_gate
 from streams.service.ports import DecodeError
+from streams.service.schemas import SchemaGate
 from streams.settings import Settings
 
 
@@ -26,11 +29,20 @@ def row_from_record(record: dict[str, Any]) -> RegionCounts:
 class CountsView:
     """Consumes the whole counts topic (no consumer group) and keeps the latest row per region."""
 
-    def __init__(self, settings: Settings, regions: Regions) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        regions: Regions,
+        writers: WriterSchemas | None = None,
+        schemas: SchemaGate | None = None,
+    ) -> None:
         self.settings = settings
         self.regions = regions
         self.latest: dict[str, RegionCounts] = {}
-        self.codec = AvroCodec("RegionCounts", settings.framing)
+        writers = writers if writers is not None else WriterSchemas(settings.writer_schemas_dir)
+        self.codec = AvroCodec("RegionCounts", settings.framing, writers)
+        # a command gives up on an unreachable registry after 30 s; the worker hands in its own
+        self.schemas = schemas or schema_gate(settings, writers, give_up_after=30.0)
         self.caught_up = asyncio.Event()
         self.changed = asyncio.Event()
 
@@ -63,6 +75,7 @@ class CountsView:
             positions = {tp: 0 for tp in tps}
             while stop is None or not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=200)
+                await self.schemas.prepare(m.value for ms in batch.values() for m in ms)
                 for tp, messages in batch.items():
                     for message in messages:
                         self.apply(message.key, message.value)

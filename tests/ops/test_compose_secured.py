@@ -119,3 +119,10 @@ def test_workers_start_after_the_admin_created_topics_and_granted_their_acls() -
         for source, _ in mounts(name).values():
             if source.startswith("/") and "deploy/compose/secured" in source:
                 assert Path(source).is_file()
+
+
+def test_the_schema_registry_needs_no_kafka_credentials_of_its_own() -> None:
+    env = environment("schema-registry")
+    assert env["APICURIO_STORAGE_KIND"] == "sql" and env["APICURIO_STORAGE_SQL_KIND"] == "h2"
+    source, _ = mounts("schema-registry")["/deployments/data"]
+    assert source.endswith("schema-registry-data")
