@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     explain_enabled: bool = False
     explain_token: SecretStr | None = None
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (shippers)
 
     # --- Kafka security (issue 11, part 1): how every client reaches the brokers; checked by
     # check_kafka_security below, turned into client arguments only by streams/kafka/security.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from streams.cli import failures, kafka_commands, offline, reliability, schemas, security
@@ -13,8 +15,21 @@ from streams.devtools import demo
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """Live transparency counts of client profiles (doelgroep banenafspraak) per arbeidsmarktregio."""
+    configure_logging()
     if ctx.invoked_subcommand != "worker":  # Faust sets up the worker's logging
         failures.quiet_kafka_client_logs()
+
+
+def configure_logging() -> None:
+    """JSON log lines for TRANSPARANTIE_LOG_FORMAT=json (the worker sets up its own)."""
+    from pydantic import ValidationError
+
+    from streams.engine.logs import configure_commands
+    from streams.settings import Settings
+
+    # on invalid settings the command reads them itself and says what is wrong
+    with contextlib.suppress(ValidationError):
+        configure_commands(Settings())
 
 
 offline.register(cli)
