@@ -21,6 +21,7 @@ from streams.engine.internals import (
     WorkerApp,
     send_raw,
 )
+from streams.engine.publishing import Publisher
 from streams.engine.worker import Worker
 from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
 from streams.service.runtime import DayChange, Message
@@ -52,9 +53,6 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="client_state"),
     )
     _serialize_table(clients, key="raw", value="client_state")
-    subtotals_topic = app.topic(
-        settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
-    )
     # RocksDB: the clients of the last 50 000-100 000 reads and writes stay decoded (~150 MB);
     # the memory store keeps every client as bytes, with no cache (docs/performance.md)
     table_io = TableIO(clients, cache_size=50_000 if settings.store == "rocksdb" else 0)
@@ -109,7 +107,7 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         partitions = owned_input_partitions()
         started = time.monotonic()
         try:
-            runtime.rebuild(table_io.items(partitions), partitions)
+            runtime.rebuild(table_io.items(partitions), partitions, app.consumer_generation_id)
         except ValueError as exc:  # a state this version cannot read; the worker stays not ready
             log.critical(
                 "cannot read the client table of partitions %s (%s): this worker stays not ready;"
@@ -131,19 +129,18 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         table_io.forget()  # another worker may change these clients before they come back
         runtime.revoke({tp.partition for tp in revoked if tp.topic in input_topics})
 
-    async def publish(everything: bool = False) -> None:
-        if not runtime.recovered:
-            return
-        for key, value in runtime.subtotal_messages(everything):
-            await subtotals_topic.send(key=key, value=value)
+    async def send_report(key: bytes, value: bytes) -> Any:
+        return await send(settings.topic_subtotals, key, value, None)
+
+    reports = Publisher(settings.topic_subtotals, send_report, runtime.resend)
 
     @app.timer(interval=0.1)
     async def publish_changed_subtotals() -> None:
-        await publish()
+        await reports.publish(runtime.subtotal_messages)
 
     @app.timer(interval=settings.republish_interval_seconds)
     async def republish_all_subtotals() -> None:
-        await publish(everything=True)
+        await reports.publish(lambda: runtime.subtotal_messages(everything=True))
 
     def state_of(partition: int, client_id: str) -> Any:
         stored = table_io.get(partition, client_id.encode())
@@ -168,7 +165,7 @@ def _update_lag(app: faust.App, worker: Worker) -> None:
 
 
 def wire_aggregator(app: faust.App, worker: Worker) -> None:
-    """The aggregator agent: the latest subtotal per partition -> RegionCounts rows."""
+    """The aggregator agent: the latest report per partition -> RegionCounts rows."""
     settings, aggregator = worker.settings, worker.aggregator
     source = app.topic(
         settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
@@ -184,17 +181,22 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
         ),
     )
     _serialize_table(latest, key="raw", value="raw")
-    counts = app.topic(settings.topic_counts, key_serializer="raw", value_serializer="raw")
 
-    async def publish_counts(force: bool = False) -> None:
+    async def send_row(key: bytes, value: bytes) -> Any:
+        return await send_raw(app, settings.topic_counts, key, value, None)
+
+    rows = Publisher(settings.topic_counts, send_row, aggregator.forget_published)
+
+    async def publish_counts() -> None:
+        generation = app.consumer_generation_id
         values = [v for v in latest.values() if v is not None]
-        for key, value in aggregator.counts_messages(values, force):
-            await counts.send(key=key, value=value)
+        await rows.publish(lambda: aggregator.counts_messages(values, generation))
 
     @app.agent(source, name="aggregator")
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            latest[event.key] = event.value
+            if aggregator.accepts(event.value, latest.get(event.key), app.consumer_generation_id):
+                latest[event.key] = event.value
             if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
                 await publish_counts()
 
@@ -204,16 +206,15 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
     @latest.on_recover
     async def republish_counts() -> None:
         if owns_aggregator():
-            aggregator.owned = True
-            await publish_counts(force=True)
+            aggregator.own()
+            await publish_counts()
         else:
             aggregator.disown()
 
-    @app.timer(interval=settings.clock_interval_seconds)
-    async def refresh_day() -> None:
-        # the day of counting is in every row: publish again when it moves
-        if aggregator.owned:
-            await publish_counts()
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        if any(tp.topic == settings.topic_subtotals for tp in revoked):
+            aggregator.disown()  # a revoked aggregator publishes nothing, not even once more
 
     @app.task
     async def follow_counts() -> None:

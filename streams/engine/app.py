@@ -79,8 +79,8 @@ def create_app(settings: Settings | None = None) -> faust.App:
     wire = worker_wire(settings, regions)
     worker = Worker(
         settings, regions, clock, metrics,
-        Runtime(regions, clock, wire, metrics),
-        Aggregator(regions, clock, wire, metrics),
+        Runtime(regions, clock, wire, metrics, settings.partitions),
+        Aggregator(regions, settings.partitions, wire, metrics),
         CountsView(settings, regions),
     )  # fmt: skip
     app.worker = worker  # type: ignore[attr-defined]

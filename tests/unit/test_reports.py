@@ -1,0 +1,180 @@
+"""Subtotal reports and the aggregator: rows only from a complete set of one generation and day.
+
+The false values a downstream consumer could see before (an all-zero table at start, a sum of
+some partitions, a partition counted by a new owner before its recovery, a revoked owner's late
+report, the subtotals of two days in one table, an ONBEKEND row left behind) each have a case.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from streams.codecs import subtotals as codec
+from streams.domain import ONBEKEND, Cell, Column, RegionCounts
+from streams.service.aggregation import Aggregator
+from streams.service.ports import Wire
+from streams.service.reports import NO_GENERATION, SubtotalReport, complete, supersedes
+from tests.factories import AMSTERDAM_REGIO, DAY, GRONINGEN_REGIO, regions
+
+N = 4
+UWV_JA: Cell = (AMSTERDAM_REGIO, Column.UWV_MET_PROFIEL)
+GM_NEE: Cell = (GRONINGEN_REGIO, Column.GEMEENTE_ZONDER_PROFIEL)
+
+
+def report(
+    partition: int, cells: dict[Cell, int] | None = None, generation: int = 7, day: date = DAY
+) -> SubtotalReport:
+    return SubtotalReport(partition, N, generation, day, Counter(cells or {}))
+
+
+def full_set(generation: int = 7, day: date = DAY) -> list[SubtotalReport]:
+    return [
+        report(0, {UWV_JA: 2}, generation, day),
+        report(1, {UWV_JA: 1, GM_NEE: 5}, generation, day),
+        report(2, {}, generation, day),
+        report(3, {GM_NEE: 1}, generation, day),
+    ]
+
+
+class NoMetrics:
+    """The aggregator's metrics sink, kept: which rows were exported."""
+
+    def __init__(self) -> None:
+        self.rows: list[RegionCounts] = []
+
+    def set_region_rows(self, rows: object) -> None:
+        self.rows += list(rows)  # type: ignore[call-overload]
+
+    def forget_regions(self) -> None:
+        self.rows = []
+
+
+def aggregator() -> Aggregator:
+    wire = Wire(
+        decoders={},
+        encode_dead_letter=lambda record: b"",
+        encode_counts=lambda row: f"{row.regio_code}:{row.totaal}:{row.as_of}".encode(),
+        encode_subtotals=lambda r: codec.encode(r, regions()),
+        decode_subtotals=codec.decode,
+    )
+    return Aggregator(regions(), N, wire, NoMetrics())  # type: ignore[arg-type]
+
+
+def encoded(reports: list[SubtotalReport]) -> list[bytes]:
+    return [codec.encode(r, regions()) for r in reports]
+
+
+def published(messages: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    return {key.decode(): value.decode() for key, value in messages}
+
+
+def test_a_complete_set_sums_every_partition_on_the_reports_day() -> None:
+    found = complete(full_set(), N, current=7)
+    assert found is not None
+    assert found.day == DAY and found.cells == Counter({UWV_JA: 3, GM_NEE: 6})
+
+
+def test_a_set_missing_one_partition_is_not_complete() -> None:
+    assert complete(full_set()[:3], N, current=7) is None
+    assert complete([], N, current=7) is None  # nothing reported yet: no all-zero table
+
+
+def test_a_partition_reported_in_an_older_generation_is_not_yet_recovered_by_its_new_owner() -> (
+    None
+):
+    reports = [*full_set()[:3], report(3, {GM_NEE: 1}, generation=6)]
+    assert complete(reports, N, current=7) is None
+    assert complete(full_set(generation=6), N, current=7) is None
+
+
+def test_reports_of_two_days_are_never_summed() -> None:
+    reports = [*full_set()[:3], report(3, {GM_NEE: 1}, day=DAY + timedelta(days=29))]
+    assert complete(reports, N, current=7) is None
+
+
+def test_a_sender_counting_with_another_number_of_partitions_makes_no_table() -> None:
+    odd = SubtotalReport(3, 8, 7, DAY, Counter())
+    assert complete([*full_set()[:3], odd], N, current=7) is None
+
+
+def test_a_late_report_of_a_former_owner_does_not_replace_the_new_owners() -> None:
+    assert not supersedes(report(1, generation=6), report(1, generation=7), current=7)
+    assert supersedes(report(1, generation=7), report(1, generation=7), current=7)
+    assert supersedes(report(1, generation=8), report(1, generation=7), current=7)
+    assert supersedes(report(1, generation=6), None, current=7)
+
+
+def test_after_the_group_was_recreated_its_new_low_generations_are_taken() -> None:
+    assert supersedes(report(1, generation=1), report(1, generation=57), current=1)
+    assert supersedes(report(1, generation=2), report(1, generation=57), current=3)
+
+
+def test_a_report_encodes_and_decodes_to_itself() -> None:
+    original = report(2, {UWV_JA: 3, GM_NEE: 1})
+    assert codec.decode(codec.encode(original, regions())) == original
+
+
+def test_a_report_of_an_older_version_decodes_as_never_current() -> None:
+    old = b'{"partition":1,"as_of":"2026-03-16","cells":{"AM18":{"uwv_met_profiel":2}}}'
+    decoded = codec.decode(old)
+    assert decoded.generation == NO_GENERATION and decoded.partitions == 0
+    assert decoded.cells == Counter({UWV_JA: 2})
+
+
+def test_the_aggregator_publishes_nothing_until_every_partition_has_reported() -> None:
+    agg = aggregator()
+    agg.own()
+    reports = encoded(full_set())
+    for n in range(N):
+        assert agg.counts_messages(reports[:n], generation=7) == []
+    rows = published(agg.counts_messages(reports, generation=7))
+    assert rows["NL"] == f"NL:9:{DAY}" and rows[AMSTERDAM_REGIO] == f"{AMSTERDAM_REGIO}:3:{DAY}"
+    assert len(rows) == 37  # 35 regions, ONBEKEND (zeros) and NL
+
+
+def test_the_aggregator_publishes_only_rows_that_changed_and_everything_after_owning_again() -> (
+    None
+):
+    agg = aggregator()
+    agg.own()
+    agg.counts_messages(encoded(full_set()), generation=7)
+    assert agg.counts_messages(encoded(full_set()), generation=7) == []
+    moved = [*full_set()[:3], report(3, {GM_NEE: 2})]
+    assert published(agg.counts_messages(encoded(moved), generation=7)) == {
+        GRONINGEN_REGIO: f"{GRONINGEN_REGIO}:7:{DAY}",
+        "NL": f"NL:10:{DAY}",
+    }
+    agg.own()  # a rebalance gave it back: the topic may hold another owner's rows since
+    assert len(agg.counts_messages(encoded(moved), generation=7)) == 37
+
+
+def test_a_day_change_is_published_once_every_partition_counts_on_the_new_day() -> None:
+    agg = aggregator()
+    agg.own()
+    agg.counts_messages(encoded(full_set()), generation=7)
+    later = DAY + timedelta(days=29)
+    moving = encoded(full_set())
+    for p, value in enumerate(encoded(full_set(day=later))):
+        moving[p] = value
+        out = published(agg.counts_messages(moving, generation=7))
+        assert out == {} if p < N - 1 else out["NL"] == f"NL:9:{later}"
+
+
+def test_a_disowned_or_not_yet_owned_aggregator_publishes_nothing() -> None:
+    agg = aggregator()
+    assert agg.counts_messages(encoded(full_set()), generation=7) == []
+    agg.own()
+    agg.disown()
+    assert agg.counts_messages(encoded(full_set()), generation=7) == []
+
+
+def test_an_onbekend_row_that_falls_to_zero_is_published_as_zeros() -> None:
+    agg = aggregator()
+    agg.own()
+    unknown: Cell = (ONBEKEND, Column.UWV_ZONDER_PROFIEL)
+    with_unknown = [*full_set()[:3], report(3, {GM_NEE: 1, unknown: 1})]
+    assert (
+        published(agg.counts_messages(encoded(with_unknown), 7))[ONBEKEND] == f"{ONBEKEND}:1:{DAY}"
+    )
+    assert published(agg.counts_messages(encoded(full_set()), 7))[ONBEKEND] == f"{ONBEKEND}:0:{DAY}"
