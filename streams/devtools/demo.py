@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import click
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
-            return bool(json.loads(response.read()).get("ready"))
-    except OSError:
-        return False
 
 
 @click.command()
@@ -30,6 +21,7 @@ def _ready(url: str) -> bool:
 def demo(clients: int, seed: int, web_port: int) -> None:
     """Start the local broker, create topics, run a worker and publish a demo population."""
     from streams.devtools import broker as local
+    from streams.devtools.stack import Worker, WorkerExited, population
     from streams.service.clock import amsterdam_today
     from streams.settings import Settings
 
@@ -40,30 +32,27 @@ def demo(clients: int, seed: int, web_port: int) -> None:
     env.setdefault("TRANSPARANTIE_AS_OF", as_of.isoformat())
     run = [sys.executable, "-m", "streams"]
     subprocess.run([*run, "topics", "create"], env=env, check=True)
-    population = Path(".cache") / "demo" / f"{clients}-{seed}-{as_of.isoformat()}"
-    if not (population / "expected.json").exists():
-        subprocess.run(
-            [*run, "generate", "--clients", str(clients), "--seed", str(seed),
-             "--out", str(population), "--as-of", as_of.isoformat()],
-            env=env, check=True,
-        )  # fmt: skip
-    worker = subprocess.Popen([*run, "worker", "--web-port", str(web_port)], env=env)
-    url = f"http://{settings.web_host}:{web_port}"
+    pop = population(
+        Path(".cache") / "demo" / f"{clients}-{seed}-{as_of.isoformat()}", clients, seed, as_of,
+        progress=True,
+    )  # fmt: skip
+    # the worker's output goes to this terminal; it runs in the current folder, like the demo
+    worker = Worker(env, port=web_port, host=settings.web_host, cwd=Path.cwd()).start()
     try:
-        while not _ready(url):
-            if worker.poll() is not None:
-                raise click.ClickException("the worker stopped; see its log above")
-            time.sleep(0.5)
+        worker.wait_ready(timeout=math.inf)  # recovering a large state may take a while
         started = time.monotonic()
-        subprocess.run([*run, "produce", str(population), "--progress"], env=env, check=True)
+        subprocess.run([*run, "produce", str(pop), "--progress"], env=env, check=True)
         click.echo(
             f"\nPublished the demo population in {time.monotonic() - started:.1f} s.\n"
-            f"  live page : {url}/\n  table JSON: {url}/counts\n  metrics   : {url}/metrics\n"
-            f"  expected  : {population / 'expected.json'}\n"
+            f"  live page : {worker.url}/\n  table JSON: {worker.url}/counts\n"
+            f"  metrics   : {worker.url}/metrics\n  expected  : {pop / 'expected.json'}\n"
             "The worker keeps running; press Ctrl-C to stop it (the broker stays up:"
             " `transparantie broker stop`)."
         )
         worker.wait()
+    except WorkerExited:
+        raise click.ClickException("the worker stopped; see its log above") from None
     except KeyboardInterrupt:
-        worker.terminate()
-        worker.wait(30)
+        pass
+    finally:
+        worker.stop(timeout=30)

@@ -38,7 +38,7 @@ class Handled(NamedTuple):
     (A NamedTuple: one is made per event, and a frozen dataclass costs four times as much.)"""
 
     outcome: str  # applied | duplicate | stale | dead_lettered
-    client_id: str | None = None
+    client_id: str = ""  # "" when the message was rejected
     state: ClientState | None = None  # the new state, when applied
     rejection: Rejection | None = None
     reason: str | None = None

@@ -92,7 +92,7 @@ class Runtime:
             handled = handle(topic, key, value, before)
             outcomes[(topic, handled.outcome)] += 1
             if handled.state is not None:
-                assert key is not None and handled.client_id is not None
+                assert key is not None
                 update(partition, handled.client_id, before, handled.state)
                 changed[key] = StoredClient(partition, handled.state)
                 if timestamp:

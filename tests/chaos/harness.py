@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.integration.live import PROJECT, Worker, cli, load_expected
+from streams.devtools.stack import PROJECT, Worker, cli, load_expected
 
 AS_OF = "2026-11-29"
 FIELDS = ("gemeente_met_profiel", "gemeente_zonder_profiel", "uwv_met_profiel",

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from streams.devtools import broker
+from streams.devtools.stack import Worker, cli, stack_env, wait_until
 from tests.chaos.conftest import CHAOS_PORT, rounds
 from tests.chaos.harness import (
     AS_OF,
@@ -24,7 +25,7 @@ from tests.chaos.harness import (
     produce_in_background,
     record,
 )
-from tests.integration.live import Worker, cli, explain_difference, stack_env, wait_until
+from tests.integration.live import explain_difference
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 CLIENTS_PER_ROUND = 600
@@ -52,7 +53,7 @@ def converge(
     """Wait until every worker's /counts is exact; record the outcome either way."""
     try:
         wait_until(lambda: all_equal(workers, expected), 240, "every worker's /counts to be exact")
-    except AssertionError as failure:
+    except TimeoutError as failure:
         record(fault, round_, time.monotonic() - since, False)
         raise AssertionError(f"{failure}\n{explain_difference(workers, expected)}") from None
     record(fault, round_, time.monotonic() - since, True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from streams.devtools import broker
+from streams.devtools.stack import isolated_broker
 
 DEFAULT_TEST_PORT = 19092
 
@@ -35,12 +35,5 @@ def kafka_broker_dir() -> Path:
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[str]:
     """Start a clean local broker for the session and yield its bootstrap string."""
-    port = broker_port()
-    data_dir = broker_dir()
-    broker.stop(data_dir)  # a broker left over from an aborted session
-    shutil.rmtree(data_dir, ignore_errors=True)
-    broker.start(port=port, data_dir=data_dir, wait_timeout=120)
-    try:
-        yield f"{broker.HOST}:{port}"
-    finally:
-        broker.stop(data_dir)
+    with isolated_broker(broker_port(), broker_dir()) as status:
+        yield status.bootstrap_servers

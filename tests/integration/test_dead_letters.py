@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import asdict
@@ -27,6 +26,15 @@ import pytest
 
 from streams.codecs.avro import AvroCodec
 from streams.codecs.events import event_to_record
+from streams.devtools.stack import (
+    PROJECT,
+    Worker,
+    cli,
+    load_expected,
+    metrics,
+    stack_env,
+    wait_until,
+)
 from streams.domain import (
     ClientRegistration,
     Indication,
@@ -38,15 +46,7 @@ from streams.domain import (
 from streams.kafka.deadletters import read_dead_letters
 from streams.service.deadletters import DeadLetter
 from streams.settings import Settings
-from tests.integration.live import (
-    PROJECT,
-    Worker,
-    cli,
-    converged,
-    load_expected,
-    stack_env,
-    wait_until,
-)
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka]
 AS_OF = "2026-11-29"
@@ -177,9 +177,7 @@ def test_bad_input_is_dead_lettered_whole_and_replayable(
         assert "client_id" in reasons["KeyMismatch"]
         assert worker.alive()
 
-        dead_lettered = counter(
-            urlread(f"{worker.url}/metrics"), "transparantie_dead_letters_total"
-        )
+        dead_lettered = counter(worker.metrics(), "transparantie_dead_letters_total")
         assert dead_lettered == {
             ("DecodeError", registrations): 2.0, ("DecodeError", indications): 1.0,
             ("InvalidEvent", indications): 1.0, ("KeyMismatch", registrations): 1.0,
@@ -254,21 +252,11 @@ def test_bad_input_is_dead_lettered_whole_and_replayable(
         worker.stop()
 
 
-def counter(metrics: str, name: str) -> dict[tuple[str, str], float]:
+def counter(text: str, name: str) -> dict[tuple[str, str], float]:
     """(error_class, topic) -> value of a metric in the Prometheus text format."""
-    found = {}
-    for line in metrics.splitlines():
-        if line.startswith(name + "{"):
-            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
-            found[(labels["error_class"], labels["topic"])] = float(line.rsplit(" ", 1)[1])
-    return found
-
-
-def urlread(url: str) -> str:
-    import urllib.request
-
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode()
+    return {
+        (s.labels["error_class"], s.labels["topic"]): s.value for s in metrics.samples(text, name)
+    }
 
 
 def test_commands_fail_clearly_without_the_topic(kafka_broker: str, tmp_path: Path) -> None:

@@ -17,12 +17,12 @@ import pytest
 
 from streams.codecs.avro import AvroCodec
 from streams.codecs.events import EventDecoder, event_to_record
+from streams.devtools.stack import Worker, cli, stack_env, wait_until
 from streams.domain import InvalidEvent, ProfileEdit, ProfilePart, validate
 from streams.kafka.producer import messages as file_messages
 from streams.service.ports import DecodeError
 from streams.service.reference import load_regions
 from streams.service.replay import fold_events, table_of
-from tests.integration.live import Worker, cli, stack_env, wait_until
 from tests.integration.test_dead_letters import dead_letters, send, settings_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]

@@ -16,19 +16,20 @@ from typing import Any
 import pytest
 
 from streams.codecs.state import loads
+from streams.devtools.stack import (
+    Worker,
+    cli,
+    get_json,
+    load_expected,
+    metrics,
+    stack_env,
+    wait_until,
+)
 from streams.kafka.partitioning import partition_of
 from streams.kafka.reader import read_to_end
 from streams.service.ports import InputMessage
 from streams.settings import Settings
-from tests.integration.live import (
-    Worker,
-    cli,
-    converged,
-    get_json,
-    load_expected,
-    stack_env,
-    wait_until,
-)
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"
@@ -54,19 +55,13 @@ def read_topic(bootstrap: str, topic: str) -> list[InputMessage]:
 
 def ledger_of(worker: Worker) -> tuple[set[str], Counter[tuple[str, str]]]:
     """The partitions in the worker's subtotal metrics, and its counted clients per cell."""
-    import urllib.request
-
-    with urllib.request.urlopen(f"{worker.url}/metrics", timeout=5) as response:
-        text = response.read().decode()
     partitions: set[str] = set()
     cells: Counter[tuple[str, str]] = Counter()
-    for line in text.splitlines():
-        if line.startswith("transparantie_clients{"):
-            labels = dict(part.split("=", 1) for part in line[22:].split("}")[0].split(","))
-            labels = {k: v.strip('"') for k, v in labels.items()}
-            partitions.add(labels["partition"])
-            column = COLUMNS[(labels["client_type"], labels["profiel"])]
-            cells[(labels["regio"], column)] += int(float(line.rsplit(" ", 1)[1]))
+    for sample in metrics.samples(worker.metrics(), "transparantie_clients"):
+        labels = sample.labels
+        partitions.add(labels["partition"])
+        column = COLUMNS[(labels["client_type"], labels["profiel"])]
+        cells[(labels["regio"], column)] += int(sample.value)
     return partitions, +cells
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.devtools.stack import Worker, cli, stack_env, wait_until
 from streams.domain import (
     ClientRegistration,
     Indication,
@@ -14,7 +15,7 @@ from streams.domain import (
     RegisterMembership,
     RegistrationStatus,
 )
-from tests.integration.live import Worker, cli, stack_env, wait_until, write_events
+from tests.integration.live import write_events
 
 pytestmark = [pytest.mark.kafka]
 DAY = date(2026, 11, 29)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from streams.devtools.stack import Worker, cli, load_expected, stack_env, wait_until
 from streams.kafka.topics import CHANGELOG_SEGMENT_BYTES, CLIENTS_TABLE
-from tests.integration.live import Worker, cli, converged, load_expected, stack_env, wait_until
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.live import (
+from streams.devtools.stack import (
     PROJECT,
     Worker,
     cli,
-    converged,
     free_port,
     load_expected,
     stack_env,
     wait_until,
 )
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 AS_OF = "2026-11-29"

@@ -20,6 +20,7 @@ import pytest
 
 from streams.codecs.avro import parsed_schema
 from streams.codecs.events import event_to_record
+from streams.devtools.stack import Worker, cli, load_expected, stack_env, wait_until
 from streams.domain.events import (
     ClientRegistration,
     Event,
@@ -28,7 +29,7 @@ from streams.domain.events import (
     RegisterMembership,
     RegistrationStatus,
 )
-from tests.integration.live import Worker, cli, converged, load_expected, stack_env, wait_until
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

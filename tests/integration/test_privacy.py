@@ -30,20 +30,13 @@ import pytest
 from streams.codecs.avro import AvroCodec
 from streams.codecs.events import event_from_record, event_to_record
 from streams.codecs.files import read_records
+from streams.devtools.stack import PROJECT, Worker, cli, load_expected, stack_env, wait_until
 from streams.domain import Indication, IndicationOwner, classify, next_change
 from streams.kafka.reader import read_to_end
 from streams.service.reference import load_regions
 from streams.service.replay import replay
 from streams.settings import Settings
-from tests.integration.live import (
-    PROJECT,
-    Worker,
-    cli,
-    converged,
-    load_expected,
-    stack_env,
-    wait_until,
-)
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka]
 AS_OF = "2026-11-29"

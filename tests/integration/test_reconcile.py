@@ -15,17 +15,17 @@ from pathlib import Path
 import pytest
 
 from streams.codecs.avro import AvroCodec
-from streams.domain import RegionCounts
-from tests.integration.live import (
+from streams.devtools.stack import (
     PROJECT,
     Worker,
     cli,
-    converged,
     free_port,
     load_expected,
     stack_env,
     wait_until,
 )
+from streams.domain import RegionCounts
+from tests.integration.live import converged
 
 pytestmark = [pytest.mark.kafka]
 AS_OF = "2026-11-29"

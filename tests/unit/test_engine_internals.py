@@ -45,7 +45,9 @@ def test_the_worker_refuses_to_start_on_incompatible_libraries(
 ) -> None:
     import streams.engine.internals as internals
 
-    monkeypatch.setattr(internals, "missing", lambda: ("faust.app.base:App has no 'x' (used by f)",))
+    monkeypatch.setattr(
+        internals, "missing", lambda: ("faust.app.base:App has no 'x' (used by f)",)
+    )
     with pytest.raises(IncompatibleLibrary, match="Install the pinned versions"):
         check_internals()
 

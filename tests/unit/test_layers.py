@@ -17,7 +17,7 @@ CONFINED = {
     "faust": {"engine"},
     "mode": {"engine"},
     "aiokafka": {"kafka", "engine"},
-    "prometheus_client": {"engine", "cli"},
+    "prometheus_client": {"engine", "cli", "devtools"},
     "fastavro": {"codecs", "devtools"},
     "rocksdict": {"engine"},
 }

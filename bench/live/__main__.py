@@ -1,0 +1,132 @@
+"""`python -m bench.live`: parse the flags, run the parts not skipped, print and save the figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import bench.live
+from bench.live import report
+from bench.live.contenders import run_contender, run_worker_throughput
+from bench.live.harness import CACHE, load_average, population, produce, settings_for
+from bench.live.latency import run_latency
+from bench.live.recovery import run_recovery
+from streams.devtools.stack import Worker, load_expected, start_broker
+
+PARTS = ("plain", "naive", "worker", "latency", "recovery")
+
+
+def parse_args() -> argparse.Namespace:
+    """The command line (see --help)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.live", description=bench.live.__doc__,
+        formatter_class=argparse.RawTextHelpFormatter,
+    )  # fmt: skip
+    parser.add_argument(
+        "--clients", type=int, default=130_000, help="population (≈7.9 events each)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--store", choices=("rocksdb", "memory"), default="rocksdb",
+                        help="store of the naive agent and the worker")  # fmt: skip
+    parser.add_argument("--also-memory", action="store_true",
+                        help="also run the worker with the memory store")  # fmt: skip
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the worker's throughput run with py-spy (slows it)")  # fmt: skip
+    parser.add_argument("--broker-port", type=int, default=19800)
+    parser.add_argument("--broker-dir", type=Path, default=Path("/tmp/bench-broker"))
+    parser.add_argument("--skip", default="", help=f"comma list of: {','.join(PARTS)}")
+    parser.add_argument("--rate", type=float, default=2000.0)
+    parser.add_argument("--latency-seconds", type=float, default=90.0)
+    parser.add_argument("--recovery-clients", type=int, default=1_000_000)
+    args = parser.parse_args()
+    args.skip = set(filter(None, args.skip.split(",")))
+    if unknown := args.skip - set(PARTS):
+        parser.error(
+            f"--skip: unknown part(s) {','.join(sorted(unknown))}; known: {','.join(PARTS)}"
+        )
+    return args
+
+
+def main() -> None:
+    """Run the whole live benchmark and print the figures."""
+    args = parse_args()
+    skip: set[str] = args.skip
+    CACHE.mkdir(parents=True, exist_ok=True)
+    run = time.strftime("%Y%m%d-%H%M%S")
+    tmp = CACHE / f"run-{run}"
+    tmp.mkdir(parents=True)
+    broker = start_broker(args.broker_port, args.broker_dir)
+    broker_pid, bootstrap = broker.pid, broker.bootstrap_servers
+    figures: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_before": load_average(),
+    }
+
+    pop = population(args.clients, args.seed)
+    expected = load_expected(pop)
+    prefix = f"bench-{run}"
+    base = settings_for(bootstrap, prefix, f"bench-{run}-worker", store=args.store,
+                        data_dir=tmp / "worker")  # fmt: skip
+    events, produce_s = produce(base, pop)
+    figures["population"] = {"clients": args.clients, "seed": args.seed, "events": events,
+                             "produce_seconds": produce_s}  # fmt: skip
+    print(f"produced {events} events of {args.clients} clients in {produce_s:.0f} s", flush=True)
+
+    results: dict[str, dict[str, Any]] = {}
+    if "plain" not in skip:
+        s = settings_for(bootstrap, prefix, f"bench-{run}-plain")
+        results["plain"] = run_contender("plain", s, events, args.clients, broker_pid, tmp)
+        ok = results["plain"].pop("counts_equal_expected") == expected
+        results["plain"]["counts_equal_expected"] = ok
+        print("plain", json.dumps(results["plain"]), flush=True)
+    if "naive" not in skip:
+        s = settings_for(bootstrap, prefix, f"bench-{run}-naive", store=args.store)
+        results["naive"] = run_contender("naive", s, events, args.clients, broker_pid, tmp)
+        print("naive", json.dumps(results["naive"]), flush=True)
+    if args.also_memory:  # before the default worker, which stays up for the latency run
+        s = settings_for(bootstrap, prefix, f"bench-{run}-worker-mem", store="memory",
+                         data_dir=tmp / "worker-mem")  # fmt: skip
+        results["worker_memory"], _ = run_worker_throughput(
+            s, expected, events, args.clients, tmp / "worker-mem.log", broker_pid
+        )
+        print("worker_memory", json.dumps(results["worker_memory"]), flush=True)
+    worker: Worker | None = None
+    try:
+        if "worker" not in skip:
+            results["worker"], worker = run_worker_throughput(
+                base, expected, events, args.clients, tmp / "worker.log", broker_pid,
+                keep_running="latency" not in skip,
+                profile=tmp / "worker.pyspy" if args.profile else None,
+            )  # fmt: skip
+            print("worker", json.dumps(results["worker"]), flush=True)
+        figures["throughput"] = results
+        if worker is not None and "latency" not in skip:
+            lat_pop = population(
+                max(30_000, int(args.rate * args.latency_seconds / 6)), args.seed + 1
+            )
+            figures["latency"] = run_latency(worker, base, lat_pop, args.rate, args.latency_seconds)
+            print("latency", json.dumps(figures["latency"]), flush=True)
+    finally:
+        if worker is not None:  # also when a step fails: no worker is left behind
+            worker.stop()
+
+    if "recovery" not in skip:
+        figures["recovery"] = run_recovery(bootstrap, args.recovery_clients, args.seed, tmp,
+                                           broker_pid, args.broker_dir)  # fmt: skip
+        print("recovery", json.dumps(figures["recovery"]), flush=True)
+
+    figures["load_after"] = load_average()
+    out = CACHE / f"live-{run}.json"
+    report.write(figures, out)
+    print()
+    print(report.summary(figures))
+    print(f"figures: {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The live benchmark's figures: written as JSON and printed as a Markdown table and lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def fmt_row(name: str, r: dict[str, Any]) -> str:
+    """One contender's row of the throughput table."""
+    return (
+        f"| {name} | {r['events_per_s']:,.0f} | {r['cpu_s_per_million']:.0f} "
+        f"| {r['broker_cpu_s_per_million']:.0f} | {r['peak_rss'] / 2**20:,.0f} MiB "
+        f"| {r['state_bytes_per_client']:,.0f} B |"
+    )
+
+
+def write(figures: dict[str, Any], out: Path) -> None:
+    """Every figure of a run, as JSON."""
+    out.write_text(json.dumps(figures, indent=2))
+
+
+def summary(figures: dict[str, Any]) -> str:
+    """The figures of a run as a reader wants them: throughput table, ratios, latency, recovery."""
+    pop = figures["population"]
+    lines = [
+        f"machine: {figures['machine']}; load {figures['load_before']:.1f} -> "
+        f"{figures['load_after']:.1f}; population {pop['clients']} clients, {pop['events']} events",
+        "| contender | events/s | CPU s / M events | broker CPU s / M | peak RSS | state / client |",
+        "|---|---|---|---|---|---|",
+    ]
+    results: dict[str, dict[str, Any]] = figures.get("throughput", {})
+    lines += [fmt_row(name, r) for name, r in results.items()]
+    if "worker" in results:
+        w = results["worker"]
+        for other in ("plain", "naive"):
+            if other in results:
+                ratio = w["events_per_s"] / results[other]["events_per_s"]
+                lines.append(f"worker / {other}: {ratio:.2f}")
+    if "latency" in figures:
+        lat = figures["latency"]
+        lines.append(
+            f"latency at {lat['rate_sent']:,.0f} events/s: event->ledger p50 "
+            f"{lat['histogram_p50']:.3f} s p99 {lat['histogram_p99']:.3f} s; event->counts topic "
+            f"p50 {lat['probe_p50']:.3f} s p99 {lat['probe_p99']:.3f} s "
+            f"({lat['probes_seen']}/{lat['probes']} probes)"
+        )
+    if "recovery" in figures:
+        rec = figures["recovery"]
+        lines.append(
+            f"recovery of {rec['clients']} clients ({rec['changelog_offsets']} changelog "
+            f"records written, {rec['changelog_disk_bytes'] / 2**20:,.0f} MiB after "
+            f"compaction): rocksdb from changelog "
+            f"{rec['rocksdb_from_changelog']['seconds_to_ready']:.1f} s, "
+            f"rocksdb from local {rec['rocksdb_from_local']['seconds_to_ready']:.1f} s, memory "
+            f"from changelog {rec['memory_from_changelog']['seconds_to_ready']:.1f} s "
+            f"({rec['memory_bytes_per_client']:,.0f} B per client over an empty worker)"
+        )
+    return "\n".join(lines)
