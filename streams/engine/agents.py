@@ -187,10 +187,10 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
 
     rows = Publisher(settings.topic_counts, send_row, aggregator.forget_published)
 
-    async def publish_counts() -> None:
+    async def publish_counts(everything: bool = False) -> None:
         generation = app.consumer_generation_id
         values = [v for v in latest.values() if v is not None]
-        await rows.publish(lambda: aggregator.counts_messages(values, generation))
+        await rows.publish(lambda: aggregator.counts_messages(values, generation, everything))
 
     @app.agent(source, name="aggregator")
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
@@ -210,6 +210,12 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
             await publish_counts()
         else:
             aggregator.disown()
+
+    @app.timer(interval=settings.republish_interval_seconds)
+    async def republish_all_counts() -> None:
+        # every row again, as the reports are: a consumer that lost a message, or reads the
+        # topic while it is being compacted, has the whole table within the interval
+        await publish_counts(everything=True)
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:

@@ -55,14 +55,15 @@ class Aggregator:
         return rows
 
     def counts_messages(
-        self, latest: Iterable[bytes], generation: int
+        self, latest: Iterable[bytes], generation: int, everything: bool = False
     ) -> list[tuple[bytes, bytes]]:
         """RegionCounts messages for the rows that changed since the last publication (every
-        row after `own`), and their metrics; none while the reports are incomplete."""
+        row after `own`, or with `everything`), and their metrics; none while the reports are
+        incomplete."""
         rows = self.rows(latest, generation) if self.owned else None
         if rows is None:
             return []
-        changed = [r for r in rows if self.published.get(r.regio_code) != r]
+        changed = [r for r in rows if everything or self.published.get(r.regio_code) != r]
         self.metrics.set_region_rows(changed)
         out = []
         for row in changed:
