@@ -192,9 +192,23 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
         values = [v for v in latest.values() if v is not None]
         await rows.publish(lambda: aggregator.counts_messages(values, generation, everything))
 
+    warned: set[int] = set()
+
+    def check_sender(value: bytes) -> None:
+        partitions = aggregator.decode(value).partitions
+        if partitions not in (settings.partitions, 0, *warned):  # 0: a report of an older version
+            warned.add(partitions)
+            log.warning(
+                "a worker reports partitions of %d input partitions, this one counts with %d:"
+                " the counts stay as they are until every worker has the same"
+                " TRANSPARANTIE_PARTITIONS (docs/runbook.md, WorkerNotReady)",
+                partitions, settings.partitions,
+            )  # fmt: skip
+
     @app.agent(source, name="aggregator")
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
+            check_sender(event.value)
             if aggregator.accepts(event.value, latest.get(event.key), app.consumer_generation_id):
                 latest[event.key] = event.value
             if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 
 from streams.codecs import subtotals as codec
 from streams.domain import ONBEKEND, Cell, Column, RegionCounts
 from streams.service.aggregation import Aggregator
 from streams.service.ports import Wire
 from streams.service.reports import NO_GENERATION, SubtotalReport, complete, supersedes
-from tests.factories import AMSTERDAM_REGIO, DAY, GRONINGEN_REGIO, regions
+from streams.settings import Settings
+from tests.factories import AMSTERDAM_REGIO, DAY, GRONINGEN_REGIO, make_runtime, regions
 
 N = 4
 UWV_JA: Cell = (AMSTERDAM_REGIO, Column.UWV_MET_PROFIEL)
@@ -179,3 +181,21 @@ def test_an_onbekend_row_that_falls_to_zero_is_published_as_zeros() -> None:
         published(agg.counts_messages(encoded(with_unknown), 7))[ONBEKEND] == f"{ONBEKEND}:1:{DAY}"
     )
     assert published(agg.counts_messages(encoded(full_set()), 7))[ONBEKEND] == f"{ONBEKEND}:0:{DAY}"
+
+
+def test_a_worker_reports_only_partitions_it_rebuilt_with_their_day_count_and_generation(
+    tmp_path: Path,
+) -> None:
+    s = Settings(data_dir=tmp_path, as_of=DAY, partitions=N)  # type: ignore[arg-type]
+    runtime = make_runtime(s)
+    assert runtime.subtotal_messages(everything=True) == []  # before its first recovery
+    runtime.rebuild(iter([]), {0, 2}, generation=7)
+    reports = [codec.decode(value) for _, value in runtime.subtotal_messages()]
+    assert [(r.partition, r.partitions, r.generation, r.day) for r in reports] == [
+        (0, N, 7, DAY),
+        (2, N, 7, DAY),
+    ]
+    runtime.revoke({0, 2})
+    assert runtime.subtotal_messages(everything=True) == []  # revoked: not another word
+    runtime.rebuild(iter([]), {2}, generation=8)
+    assert [k for k, _ in runtime.subtotal_messages(everything=True)] == [b"2"]
