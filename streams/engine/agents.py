@@ -19,6 +19,7 @@ from streams.engine.internals import (
     BatchingConsumer,
     TableIO,
     WorkerApp,
+    recovery_is_current,
     send_raw,
 )
 from streams.engine.publishing import Publisher
@@ -122,7 +123,8 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
     @clients.on_recover
     async def rebuild_ledger() -> None:
         table_io.forget()  # the store was restored under the cache
-        rebuild_from_store()
+        if recovery_is_current(app):  # else a newer assignment's recovery calls again
+            rebuild_from_store()
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
@@ -195,7 +197,7 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
     warned: set[int] = set()
 
     def check_sender(value: bytes) -> None:
-        partitions = aggregator.decode(value).partitions
+        partitions = aggregator.kept(value).report.partitions
         if partitions not in (settings.partitions, 0, *warned):  # 0: a report of an older version
             warned.add(partitions)
             log.warning(
@@ -209,8 +211,12 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             check_sender(event.value)
-            if aggregator.accepts(event.value, latest.get(event.key), app.consumer_generation_id):
-                latest[event.key] = event.value
+            kept = aggregator.take(
+                event.value, event.message.offset, latest.get(event.key),
+                app.consumer_generation_id,
+            )  # fmt: skip
+            if kept is not None:
+                latest[event.key] = kept
             if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
                 await publish_counts()
 
@@ -219,6 +225,8 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
 
     @latest.on_recover
     async def republish_counts() -> None:
+        if not recovery_is_current(app):
+            return
         if owns_aggregator():
             aggregator.own()
             await publish_counts()

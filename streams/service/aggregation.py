@@ -12,7 +12,23 @@ from collections.abc import Iterable
 from streams.domain import ONBEKEND, RegionCounts, Regions, publication_table
 from streams.domain.table import region_row
 from streams.service.ports import Wire, WorkerMetrics
-from streams.service.reports import SubtotalReport, complete, supersedes
+from streams.service.reports import Kept, complete, supersedes
+
+_OFFSET = 8  # bytes of the offset in front of a report in the aggregator's table
+
+
+def entry(offset: int, value: bytes) -> bytes:
+    """What the aggregator's table keeps per partition: the offset of the report's message
+    in the subtotals topic, then the message."""
+    return offset.to_bytes(_OFFSET, "big") + value
+
+
+def split_entry(stored: bytes) -> tuple[int, bytes]:
+    """(offset, report message) of an entry; a bare report (kept by an older version; JSON,
+    so it starts with "{", which no offset below 2**62 does) has offset -1."""
+    if stored[:1] == b"{":
+        return -1, stored
+    return int.from_bytes(stored[:_OFFSET], "big"), stored[_OFFSET:]
 
 
 class Aggregator:
@@ -26,26 +42,32 @@ class Aggregator:
         self.metrics = metrics
         self.owned = False  # this worker owns the aggregator's partition
         self.published: dict[str, RegionCounts] = {}
-        self._decoded: dict[bytes, SubtotalReport] = {}
+        self._decoded: dict[bytes, Kept] = {}
 
-    def decode(self, value: bytes) -> SubtotalReport:
-        """A report from its message, decoded once however often it is summed."""
-        found = self._decoded.get(value)
+    def kept(self, entry: bytes) -> Kept:
+        """A report and its offset from an entry of the table, decoded once however often it
+        is summed."""
+        found = self._decoded.get(entry)
         if found is None:
-            found = self._decoded[value] = self.wire.decode_subtotals(value)
+            offset, value = split_entry(entry)
+            found = self._decoded[entry] = Kept(offset, self.wire.decode_subtotals(value))
         return found
 
-    def accepts(self, incoming: bytes, stored: bytes | None, generation: int) -> bool:
-        """Whether a report message replaces the stored one of its partition."""
-        old = None if stored is None else self.decode(stored)
-        return supersedes(self.decode(incoming), old, generation)
+    def take(
+        self, value: bytes, offset: int, stored: bytes | None, generation: int
+    ) -> bytes | None:
+        """The table entry for a report message read at `offset`, when it replaces the stored
+        entry of its partition; None when it does not."""
+        new = entry(offset, value)
+        old = None if stored is None else self.kept(stored)
+        return new if supersedes(self.kept(new), old, generation) else None
 
     def rows(self, latest: Iterable[bytes], generation: int) -> list[RegionCounts] | None:
-        """The table from the latest report of every partition; None while the reports are
-        not a complete set of the current generation."""
-        values = list(latest)
-        self._decoded = {v: self.decode(v) for v in values}  # forget reports replaced since
-        found = complete(self._decoded.values(), self.partitions, generation)
+        """The table from the entries (the latest report of every partition); None while the
+        reports are not a complete set of the current generation."""
+        kept = {e: self.kept(e) for e in latest}
+        self._decoded = kept  # forget reports replaced since
+        found = complete((k.report for k in kept.values()), self.partitions, generation)
         if found is None:
             return None
         rows = publication_table(found.cells, self.regions, found.day)

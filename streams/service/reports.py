@@ -35,14 +35,29 @@ class SubtotalReport(NamedTuple):
     cells: Mapping[Cell, int]
 
 
-def supersedes(incoming: SubtotalReport, stored: SubtotalReport | None, current: int) -> bool:
+class Kept(NamedTuple):
+    """A report as the aggregator keeps it: with the offset of its message in the subtotals
+    topic (-1 when not known)."""
+
+    offset: int
+    report: SubtotalReport
+
+
+def supersedes(incoming: Kept, stored: Kept | None, current: int) -> bool:
     """Whether `incoming` replaces the `stored` report of its partition, given the current
-    generation: a report of an older generation than the stored one is a late message of a
-    former owner, unless the stored one is of a generation above the current one (the group
-    was recreated and its generations started again)."""
-    if stored is None or incoming.generation >= stored.generation:
+    generation. Of one generation the later message wins: one at a lower offset is read again
+    after the aggregator restarted (its table is ahead of its committed offset), and would
+    take the partition back in time. A report of an older generation than the stored one is
+    a late message of a former owner, unless the stored one is of a generation above the
+    current one (the group was recreated and its generations started again)."""
+    if stored is None:
         return True
-    return incoming.generation == current or stored.generation > current
+    new, old = incoming.report, stored.report
+    if new.generation == old.generation:
+        return incoming.offset > stored.offset
+    if new.generation > old.generation:
+        return True
+    return new.generation == current or old.generation > current
 
 
 class Complete(NamedTuple):

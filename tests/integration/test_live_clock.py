@@ -91,7 +91,7 @@ def test_every_day_jump_lands_exactly_on_both_workers_and_no_answer_mixes_two_da
     kafka_broker: str, tmp_path: Path
 ) -> None:
     population = tmp_path / "population"
-    cli({}, "generate", "--clients", "1500", "--seed", "29", "--out", str(population),
+    cli({}, "generate", "--clients", "1000", "--seed", "29", "--out", str(population),
         "--as-of", DAY.isoformat(), "--no-progress")  # fmt: skip
     clock = tmp_path / "as_of"
     clock.write_text(DAY.isoformat())

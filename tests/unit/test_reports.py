@@ -13,9 +13,9 @@ from pathlib import Path
 
 from streams.codecs import subtotals as codec
 from streams.domain import ONBEKEND, Cell, Column, RegionCounts
-from streams.service.aggregation import Aggregator
+from streams.service.aggregation import Aggregator, entry
 from streams.service.ports import Wire
-from streams.service.reports import NO_GENERATION, SubtotalReport, complete, supersedes
+from streams.service.reports import NO_GENERATION, Kept, SubtotalReport, complete, supersedes
 from streams.settings import Settings
 from tests.factories import AMSTERDAM_REGIO, DAY, GRONINGEN_REGIO, make_runtime, regions
 
@@ -64,7 +64,8 @@ def aggregator() -> Aggregator:
 
 
 def encoded(reports: list[SubtotalReport]) -> list[bytes]:
-    return [codec.encode(r, regions()) for r in reports]
+    """The aggregator's table entries of the reports (offsets in report order)."""
+    return [entry(n, codec.encode(r, regions())) for n, r in enumerate(reports)]
 
 
 def published(messages: list[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -100,16 +101,36 @@ def test_a_sender_counting_with_another_number_of_partitions_makes_no_table() ->
     assert complete([*full_set()[:3], odd], N, current=7) is None
 
 
+def kept(generation: int, offset: int = 10) -> Kept:
+    return Kept(offset, report(1, generation=generation))
+
+
 def test_a_late_report_of_a_former_owner_does_not_replace_the_new_owners() -> None:
-    assert not supersedes(report(1, generation=6), report(1, generation=7), current=7)
-    assert supersedes(report(1, generation=7), report(1, generation=7), current=7)
-    assert supersedes(report(1, generation=8), report(1, generation=7), current=7)
-    assert supersedes(report(1, generation=6), None, current=7)
+    assert not supersedes(kept(6, offset=11), kept(7), current=7)
+    assert supersedes(kept(8, offset=11), kept(7), current=7)
+    assert supersedes(kept(6), None, current=7)
+
+
+def test_of_one_generation_the_later_message_wins_and_one_read_again_does_not() -> None:
+    assert supersedes(kept(7, offset=11), kept(7, offset=10), current=7)
+    # the aggregator restarted: its table is ahead of the offset it had committed
+    assert not supersedes(kept(7, offset=9), kept(7, offset=10), current=7)
+    assert not supersedes(kept(7, offset=10), kept(7, offset=10), current=7)
 
 
 def test_after_the_group_was_recreated_its_new_low_generations_are_taken() -> None:
-    assert supersedes(report(1, generation=1), report(1, generation=57), current=1)
-    assert supersedes(report(1, generation=2), report(1, generation=57), current=3)
+    assert supersedes(kept(1, offset=3), kept(57), current=1)
+    assert supersedes(kept(2, offset=3), kept(57), current=3)
+
+
+def test_the_aggregator_keeps_a_report_with_its_offset_and_skips_one_read_again() -> None:
+    agg = aggregator()
+    value = codec.encode(report(1), regions())
+    stored = agg.take(value, 40, None, generation=7)
+    assert stored == entry(40, value) and agg.kept(stored) == Kept(40, report(1))
+    assert agg.take(value, 39, stored, generation=7) is None
+    assert agg.take(value, 41, stored, generation=7) == entry(41, value)
+    assert agg.kept(value).offset == -1  # a report kept by an older version, without offset
 
 
 def test_a_report_encodes_and_decodes_to_itself() -> None:

@@ -74,3 +74,16 @@ def recover_fetch(recovery: Any, tp: TP, recs: Sequence[Any]) -> bool:
             recovery._standbys_span = None
         recovery.tables.on_standbys_ready()
     return True
+
+
+def recovery_is_current(app: Any) -> bool:
+    """Whether the recovery whose callbacks run now is the one of the current assignment.
+
+    Faust runs the tables' recovery callbacks and only then checks that no rebalance started
+    meanwhile ("Recovery rebalancing again"). A callback that runs after the consumer took a
+    new assignment, but before that assignment's recovery began, would see the new partitions
+    and generation while their changelogs are not read yet: it must do nothing; the new
+    assignment's recovery calls it again."""
+    recovery = app.tables.recovery
+    current = app.consumer_generation_id
+    return bool(recovery._generation_id == current and not recovery.signal_recovery_start.is_set())
