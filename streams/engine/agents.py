@@ -19,6 +19,7 @@ from streams.engine.internals import (
     BatchingConsumer,
     TableIO,
     WorkerApp,
+    forget_recovery_end,
     recovery_is_current,
     send_raw,
 )
@@ -125,9 +126,13 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         table_io.forget()  # the store was restored under the cache
         if recovery_is_current(app):  # else a newer assignment's recovery calls again
             rebuild_from_store()
+        else:
+            log.info("a recovery that was superseded or did not read every changelog to its"
+                     " end: the ledger waits for the next one")  # fmt: skip
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        forget_recovery_end(app)  # the next recovery must read its changelogs to the end
         table_io.forget()  # another worker may change these clients before they come back
         runtime.revoke({tp.partition for tp in revoked if tp.topic in input_topics})
 
