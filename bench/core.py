@@ -1,5 +1,6 @@
 """Core benchmarks: events/s for apply+classify, and for decode+apply+classify from Avro bytes;
-per client, the state decode and the ledger rebuild a worker does after recovery.
+per client, the state decode and the ledger rebuild a worker does after recovery; the decode
+cost per event in each framing, with the writer's schema ours and a newer one.
 
 Run: `make bench` (or `python -m bench.core --clients 40000`). One process, one core.
 """
@@ -7,6 +8,8 @@ Run: `make bench` (or `python -m bench.core --clients 40000`). One process, one 
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import platform
 import tempfile
 import time
@@ -14,11 +17,15 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from streams.codecs.avro import AvroCodec
+import fastavro
+
+from streams.codecs.avro import AvroCodec, schema_json
 from streams.codecs.events import EventDecoder, event_from_record, event_to_record, schema_name_of
 from streams.codecs.files import read_records
 from streams.codecs.state import dumps, loads
+from streams.codecs.writers import Writer, WriterSchemas, fingerprint
 from streams.devtools.generate import generate
 from streams.domain import ClientState, Event, classify, fold, validate
 from streams.engine.app import tune_gc
@@ -47,6 +54,76 @@ def best_of(runs: int, work: Callable[[], int]) -> tuple[float, int]:
         done = work()
         best = min(best, time.perf_counter() - started)
     return best, done
+
+
+def newer(name: str) -> dict[str, Any]:
+    """A newer version of an event schema: one optional field added."""
+    schema = schema_json(name)
+    schema["fields"].append({"name": "bron", "type": ["null", "string"], "default": None})
+    return schema
+
+
+def framed(events: list[Event], framing: str, evolved: bool) -> tuple[list[Any], WriterSchemas]:
+    """(schema name, bytes) of every event in a framing, written with our schema or a newer
+    one, and the writer schemas a decoder knows (as the registry or schemas/history give)."""
+    writers = WriterSchemas()
+    names = sorted({schema_name_of(e) for e in events})
+    headers: dict[str, bytes] = {}
+    schemas = {n: fastavro.parse_schema(newer(n) if evolved else schema_json(n)) for n in names}
+    for i, name in enumerate(names):
+        schema = newer(name) if evolved else schema_json(name)
+        if framing == "confluent":
+            writers.learn_id(100 + i, json.dumps(schema))
+            headers[name] = b"\x00" + (100 + i).to_bytes(4, "big")
+        elif framing == "single-object":
+            writers.by_fingerprint[fingerprint(schema)] = Writer.of(name, schema)
+            headers[name] = b"\xc3\x01" + fingerprint(schema)
+        else:
+            headers[name] = b""
+    out = []
+    for event in events:
+        name = schema_name_of(event)
+        buf = io.BytesIO()
+        buf.write(headers[name])
+        fastavro.schemaless_writer(buf, schemas[name], event_to_record(event))
+        out.append((name, buf.getvalue()))
+    return out, writers
+
+
+VARIANTS = (
+    ("plain", False),
+    ("single-object", False),
+    ("confluent", False),
+    ("single-object", True),
+    ("confluent", True),
+)
+
+
+def decode_costs(events: list[Event], rounds: int) -> None:
+    """µs per event to decode (header, writer schema, resolution, canonical check, event), per
+    framing; `confluent` includes the scan of the batch for ids to fetch (SchemaGate.prepare).
+    The variants take turns in every round (best of `rounds`, 30,000 events each): on a shared
+    machine the load moves more between long runs than these figures differ."""
+    events = events[:30_000]
+    cases: list[tuple[str, list[Any], WriterSchemas, dict[str, EventDecoder]]] = []
+    for framing, evolved in VARIANTS:
+        messages, writers = framed(events, framing, evolved)
+        names = {n for n, _ in messages}
+        decoders = {n: EventDecoder(n, framing, writers) for n in names}  # type: ignore[arg-type]
+        label = f"decode {framing}, writer {'newer than ours' if evolved else '= ours'}"
+        cases.append((label, messages, writers, decoders))
+    best = dict.fromkeys((c[0] for c in cases), float("inf"))
+    for _ in range(rounds):
+        for label, messages, writers, decoders in cases:
+            started = time.perf_counter()
+            if "confluent" in label and writers.missing_ids(v for _, v in messages):
+                raise AssertionError("every id is known")
+            for name, data in messages:
+                decoders[name](data)
+            best[label] = min(best[label], (time.perf_counter() - started) / len(messages))
+    plain = best[cases[0][0]]
+    for label, seconds in best.items():
+        print(f"{label:<46} {seconds * 1e6:>8.2f} µs/event  ({seconds / plain - 1:+.1%} vs plain)")
 
 
 def main() -> None:
@@ -126,6 +203,7 @@ def main() -> None:
             f"{label:<42} {seconds / done * 1e6:>12.1f} µs/client ({done} clients, best of "
             f"{args.runs})"
         )
+    decode_costs(events, max(3 * args.runs, 15))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: How Avro values are framed on the topics: plain schemaless Avro, or the Confluent wire format.
-Framing = Literal["plain", "confluent"]
+#: How Avro values are framed on the topics: plain schemaless Avro (writer = our schema), the
+#: Confluent wire format (a schema registry id), or Avro single-object encoding (a fingerprint).
+Framing = Literal["plain", "confluent", "single-object"]
 
 
 class Settings(BaseSettings):
@@ -45,6 +46,25 @@ class Settings(BaseSettings):
     explain_enabled: bool = False
     explain_token: SecretStr | None = None
     log_level: str = "info"
+
+    # --- schema registry and writer schemas (FRAMING confluent / single-object) --------------
+    # Kept apart from the Kafka connection settings: the registry has its own URL, credentials
+    # and CA (docs/operations.md, "Framing and the schema registry").
+    schema_registry_url: str | None = None  # e.g. https://registry:8081 (Confluent API base)
+    schema_registry_username: str | None = None  # HTTP basic auth
+    schema_registry_password: SecretStr | None = None
+    schema_registry_password_file: Path | None = None  # a mounted secret instead of the value
+    schema_registry_ca_file: Path | None = None  # CA bundle to verify the registry's TLS
+    schema_registry_timeout_seconds: float = 5.0  # one request; slower counts as unreachable
+    writer_schemas_dir: Path | None = None  # more .avsc writer versions for single-object
+
+    def schema_registry_secret(self) -> str | None:
+        """The registry password: the setting, else the file's content (trailing newline cut)."""
+        if self.schema_registry_password is not None:
+            return self.schema_registry_password.get_secret_value()
+        if self.schema_registry_password_file is not None:
+            return self.schema_registry_password_file.read_text("utf-8").rstrip("\r\n")
+        return None
 
     def event_topics(self) -> dict[str, str]:
         """Input topic name -> the event schema its messages are written with."""

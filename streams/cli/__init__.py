@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from streams.cli import kafka_commands, offline, reliability
+from streams.cli import kafka_commands, offline, reliability, schemas
 from streams.devtools import demo
 
 
@@ -17,6 +17,7 @@ def cli() -> None:
 offline.register(cli)
 kafka_commands.register(cli)
 reliability.register(cli)
+schemas.register(cli)
 cli.add_command(demo.demo)
 
 

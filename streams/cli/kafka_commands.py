@@ -10,6 +10,7 @@ import click
 
 from streams.cli.offline import expand
 from streams.service.formats import FORMATS, Format, render
+from streams.service.ports import RegistryUnavailable
 
 
 @click.group()
@@ -106,6 +107,7 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
     from tqdm import tqdm
 
     from streams.codecs.files import count_records
+    from streams.codecs.wire import writer_schemas
     from streams.kafka.producer import messages, publish
     from streams.settings import Settings
 
@@ -113,7 +115,13 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
     paths = expand(files)
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=count_records(paths), unit=" events", disable=not show, file=sys.stderr)
-    sent = asyncio.run(publish(messages(paths, settings), settings, rate, bar))
+    writers = writer_schemas(settings)
+    try:
+        sent = asyncio.run(
+            publish(messages(paths, settings, writers), settings, rate, bar, writers)
+        )
+    except RegistryUnavailable as exc:  # FRAMING=confluent: the schemas could not be registered
+        raise click.ClickException(str(exc)) from exc
     bar.close()
     click.echo(f"published {sent} events", err=True)
 
@@ -130,7 +138,10 @@ def report(fmt: Format, timeout: float) -> None:
 
     settings = Settings()
     view = CountsView(settings, load_regions())
-    asyncio.run(view.read_once(timeout))
+    try:
+        asyncio.run(view.read_once(timeout))
+    except RegistryUnavailable as exc:  # FRAMING=confluent: a writer schema could not be had
+        raise click.ClickException(str(exc)) from exc
     day = Clock(settings.as_of, settings.as_of_file).today()
     click.echo(render(view.rows(day), fmt), nl=False)
 

@@ -1,84 +1,101 @@
-"""Avro codecs (fastavro) for the schemas in schemas/; library errors become DecodeError."""
+"""Avro codecs (fastavro) for the schemas in schemas/, in the configured framing; library errors
+become DecodeError.
+
+Framings: `plain` (schemaless Avro, writer = our schema), `confluent` (magic byte 0, a 4-byte
+schema registry id, the body) and `single-object` (C3 01, the writer's 8-byte fingerprint, the
+body). A decoder reads a body with its writer's schema, resolved against ours with Avro's rules
+(streams/codecs/writers.py); when the writer is our schema it reads exactly as `plain` does.
+"""
 
 from __future__ import annotations
 
-import copy
 import io
-import json
-import struct
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import fastavro
 
+from streams.codecs.schemas import (
+    EVENT_SCHEMA_NAMES,
+    OUTPUT_SCHEMA_NAMES,
+    SCHEMA_NAMES,
+    parsed_schema,
+    reader_schema,
+    schema_json,
+)
+from streams.codecs.writers import (
+    CONFLUENT_MAGIC,
+    SINGLE_OBJECT_MAGIC,
+    Reading,
+    Writer,
+    WriterSchemas,
+    confluent_header,
+    reading,
+    single_object_header,
+)
 from streams.service.ports import DecodeError
 from streams.settings import Framing
 
-EVENT_SCHEMA_NAMES = ("ClientRegistration", "Indication", "RegisterMembership", "ProfileEdit")
-OUTPUT_SCHEMA_NAMES = ("RegionCounts", "DeadLetter")
-#: Schema ids written in the Confluent wire format when no schema registry assigns them.
-DEFAULT_SCHEMA_IDS: Mapping[str, int] = {
-    name: i + 1 for i, name in enumerate(EVENT_SCHEMA_NAMES + OUTPUT_SCHEMA_NAMES)
-}
+__all__ = [
+    "EVENT_SCHEMA_NAMES",
+    "MAX_MESSAGE_BYTES",
+    "OUTPUT_SCHEMA_NAMES",
+    "SCHEMA_NAMES",
+    "AvroCodec",
+    "parsed_schema",
+    "reader_schema",
+    "schema_json",
+]
+
 MAX_MESSAGE_BYTES = 1_000_000
-_MAGIC = 0
-
-
-def schema_json(name: str) -> dict[str, Any]:
-    """The Avro schema `name` as committed in schemas/ (the source of truth)."""
-    text = (
-        resources.files("streams").joinpath("schemas").joinpath(f"{name}.avsc").read_text("utf-8")
-    )
-    result: dict[str, Any] = json.loads(text)
-    return result
+HEADER_BYTES: Mapping[str, int] = {"plain": 0, "confluent": 5, "single-object": 10}
 
 
 @cache
-def parsed_schema(name: str) -> Any:
-    """The schema parsed by fastavro, for writing and for container files."""
-    return fastavro.parse_schema(schema_json(name))
-
-
-def _without_timestamp_logical_types(node: Any) -> Any:
-    if isinstance(node, dict):
-        if node.get("logicalType") == "timestamp-millis":
-            return {k: v for k, v in node.items() if k != "logicalType"}
-        return {k: _without_timestamp_logical_types(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_without_timestamp_logical_types(v) for v in node]
-    return node
-
-
-@cache
-def reader_schema(name: str) -> Any:
-    """The schema for reading: timestamps stay epoch millis (no datetime round trip)."""
-    return fastavro.parse_schema(_without_timestamp_logical_types(copy.deepcopy(schema_json(name))))
+def committed_writers() -> WriterSchemas:
+    """The writer schemas of schemas/history, shared by the codecs that are given none."""
+    return WriterSchemas()
 
 
 class AvroCodec:
-    """Schemaless Avro for one schema, optionally in the Confluent wire format."""
+    """Schemaless Avro for one schema, in a framing; `writers` names the writer schemas that
+    framed messages may carry (the registry adapter fills it for `confluent`)."""
 
     def __init__(
         self,
         name: str,
         framing: Framing = "plain",
-        schema_id: int | None = None,
+        writers: WriterSchemas | None = None,
         canonical_only: bool = True,
     ) -> None:
         self.name = name
-        self.canonical_only = canonical_only
         self.framing = framing
-        self.schema_id = schema_id if schema_id is not None else DEFAULT_SCHEMA_IDS[name]
+        self.canonical_only = canonical_only
+        if writers is None:
+            writers = WriterSchemas() if framing == "confluent" else committed_writers()
+        self.writers = writers
         self._write_schema = parsed_schema(name)
         self._read_schema = reader_schema(name)
+        self._header_bytes = HEADER_BYTES[framing]
+        self._single_object = single_object_header(name)
+        self._readings: dict[bytes, Reading] = {}  # header -> how its messages read
+
+    def header(self) -> bytes:
+        """The framing's header of a message this codec writes."""
+        if self.framing == "plain":
+            return b""
+        if self.framing == "single-object":
+            return self._single_object
+        schema_id = self.writers.output_ids.get(self.name)
+        if schema_id is None:
+            raise RuntimeError(f"{self.name} has no schema registry id to write with yet")
+        return confluent_header(schema_id)
 
     def encode(self, record: Mapping[str, Any]) -> bytes:
         """Encode one record (a dict with the schema's field names)."""
         out = io.BytesIO()
-        if self.framing == "confluent":
-            out.write(struct.pack(">bI", _MAGIC, self.schema_id))
+        out.write(self.header())
         fastavro.schemaless_writer(out, self._write_schema, record)
         return out.getvalue()
 
@@ -88,25 +105,77 @@ class AvroCodec:
             raise DecodeError("message has no value")
         if len(data) > MAX_MESSAGE_BYTES:
             raise DecodeError(f"message of {len(data)} bytes exceeds {MAX_MESSAGE_BYTES} bytes")
+        n = self._header_bytes
+        header = data[:n]
+        found = self._readings.get(header)
+        if found is None:
+            found = self._reading_of(header)
         buf = io.BytesIO(data)
-        if self.framing == "confluent":
-            header = buf.read(5)
-            if len(header) != 5 or header[0] != _MAGIC:
-                raise DecodeError("no Confluent wire-format header (magic byte 0)")
-            (schema_id,) = struct.unpack(">I", header[1:])
-            if schema_id != self.schema_id:
-                raise DecodeError(f"schema id {schema_id} is not {self.name} ({self.schema_id})")
+        buf.seek(n)
+        if found.same:  # the fast path: the writer is our schema
+            record = self._read(buf, self._read_schema, None)
+            self._check(data, buf, header, self._write_schema, record)
+            return record
+        if found.problem is not None:
+            raise DecodeError(found.problem)
+        writer = found.writer.parsed
+        as_written = self._read(buf, writer, None)
+        self._check(data, buf, header, writer, as_written)
+        buf.seek(n)
+        return self._read(buf, writer, self._read_schema)
+
+    def _read(self, buf: io.BytesIO, writer: Any, reader: Any) -> dict[str, Any]:
         try:
-            record = fastavro.schemaless_reader(buf, self._read_schema, None)
+            record = fastavro.schemaless_reader(buf, writer, reader)
         except Exception as exc:  # fastavro raises many kinds; all mean "not this schema"
             raise DecodeError(f"not a {self.name} record: {type(exc).__name__}: {exc}") from exc
-        if buf.tell() != len(data):
-            raise DecodeError(f"{len(data) - buf.tell()} trailing bytes after a {self.name} record")
         if not isinstance(record, dict):
             raise DecodeError(f"not a {self.name} record")
-        if self.canonical_only and self.encode(record) != data:
+        return record
+
+    def _check(
+        self, data: bytes, buf: io.BytesIO, header: bytes, writer: Any, record: dict[str, Any]
+    ) -> None:
+        if buf.tell() != len(data):
+            raise DecodeError(f"{len(data) - buf.tell()} trailing bytes after a {self.name} record")
+        if self.canonical_only:
             # fastavro reads a negative enum or union index Python-style (-1 = the last
             # symbol), so corrupt bytes could decode as VERWIJDERD: accept only the one
-            # canonical encoding of the record.
-            raise DecodeError(f"not the canonical Avro encoding of a {self.name} record")
-        return record
+            # canonical encoding of the record in its writer's schema.
+            out = io.BytesIO()
+            out.write(header)
+            try:
+                fastavro.schemaless_writer(out, writer, record)
+            except Exception as exc:  # a value the writer's schema cannot hold again
+                raise DecodeError(f"not a canonical {self.name} record: {exc}") from exc
+            if out.getvalue() != data:
+                raise DecodeError(f"not the canonical Avro encoding of a {self.name} record")
+
+    def _reading_of(self, header: bytes) -> Reading:
+        """How the messages with this header read (cached), or DecodeError."""
+        if self.framing == "plain":
+            found = reading(
+                Writer.of(f"schemas/{self.name}.avsc", schema_json(self.name)), self.name
+            )
+        elif self.framing == "single-object":
+            if len(header) < 10 or header[:2] != SINGLE_OBJECT_MAGIC:
+                raise DecodeError("no Avro single-object header (C3 01 and a fingerprint)")
+            writer = self.writers.by_fingerprint.get(header[2:])
+            if writer is None:
+                raise DecodeError(
+                    f"writer schema fingerprint {header[2:].hex()} is not a known version of"
+                    f" {self.name} (schemas/history)"
+                )
+            found = reading(writer, self.name)
+        else:
+            if len(header) < 5 or header[:1] != CONFLUENT_MAGIC:
+                raise DecodeError("no Confluent wire-format header (magic byte 0)")
+            schema_id = int.from_bytes(header[1:], "big")
+            known = self.writers.writer_of_id(schema_id)  # MissingWriter: never fetched
+            if known is None:
+                raise DecodeError(f"schema id {schema_id} is not in the schema registry")
+            if isinstance(known, str):
+                raise DecodeError(known)
+            found = reading(known, self.name)
+        self._readings[header] = found  # also one that cannot be read: checked once
+        return found

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from streams.codecs.avro import AvroCodec
+from streams.codecs.writers import WriterSchemas
 from streams.domain import events as ev
 from streams.domain.events import Event
 from streams.service.ports import DecodeError
@@ -91,11 +92,13 @@ def schema_name_of(event: Event) -> str:
 class EventDecoder:
     """Decodes the messages of one event topic into domain events."""
 
-    def __init__(self, name: str, framing: Framing = "plain") -> None:
+    def __init__(
+        self, name: str, framing: Framing = "plain", writers: WriterSchemas | None = None
+    ) -> None:
         if name not in _FROM_RECORD:
             raise ValueError(f"{name} is not an event schema")
         self.name = name
-        self.codec = AvroCodec(name, framing)
+        self.codec = AvroCodec(name, framing, writers)
 
     def __call__(self, data: bytes | None) -> Event:
         """Decode bytes to an event; raise DecodeError when that is impossible."""

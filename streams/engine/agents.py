@@ -69,11 +69,27 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         for key, record in batch.dead_letters:
             await send(settings.topic_dead_letters, key, record, None)
 
+    gate = worker.schemas
+
     async def take_fetch(records: Mapping[TP, Sequence[Any]], generation: int) -> bool:
         await app.flow_control.acquire()  # suspended while a rebalance is under way
         await app.producer.buffer.wait_until_ebb()
-        if generation != app.consumer_generation_id or not app.flow_control.is_active():
-            return False  # fetched before a rebalance: Faust seeks back to the committed offsets
+
+        def wanted() -> bool:  # fetched before a rebalance: Faust seeks back to the commit
+            return (
+                generation == app.consumer_generation_id
+                and app.flow_control.is_active()
+                and not app.should_stop
+            )
+
+        if not wanted():
+            return False
+        if gate.needs_registry:
+            # the runtime decodes synchronously: every writer schema of the fetch is fetched
+            # first; while the registry is away the fetch waits here, unacked (SchemaGate)
+            values = [r.value for recs in records.values() for r in recs]
+            if not (await gate.ready_to_write(wanted) and await gate.prepare(values, wanted)):
+                return False
         consumer = app.consumer
         assert isinstance(consumer, BatchingConsumer)
         with consumer.in_flight():  # a rebalance waits until the batch is in the changelog
@@ -99,6 +115,8 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         async for event in stream.events():
             msg = event.message
             key = event.key if isinstance(event.key, bytes) else None
+            await gate.ready_to_write()
+            await gate.prepare([event.value])
             await apply([(msg.topic, msg.partition, msg.offset, msg.timestamp, key, event.value)])
 
     def owned_input_partitions() -> set[int]:
@@ -193,8 +211,15 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
         return await send_raw(app, settings.topic_counts, key, value, None)
 
     rows = Publisher(settings.topic_counts, send_row, aggregator.forget_published)
+    gate = worker.schemas
+    skipped = False  # a publication skipped while RegionCounts could not be written
 
     async def publish_counts(everything: bool = False) -> None:
+        nonlocal skipped
+        if not gate.writable:  # RegionCounts not registered yet: the registering task retries
+            skipped = True
+            return
+        everything, skipped = everything or skipped, False
         generation = app.consumer_generation_id
         values = [v for v in latest.values() if v is not None]
         await rows.publish(lambda: aggregator.counts_messages(values, generation, everything))
@@ -252,3 +277,11 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
     @app.task
     async def follow_counts() -> None:
         await worker.counts_view.run()
+
+    @app.task
+    async def register_output_schemas() -> None:
+        # FRAMING=confluent: RegionCounts and DeadLetter under <topic>-value, retried with
+        # backoff until the registry takes them (the worker is not ready until then)
+        await gate.ready_to_write()
+        if aggregator.owned:
+            await publish_counts()

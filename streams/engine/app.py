@@ -9,13 +9,14 @@ import faust
 from faust.serializers import codecs as faust_codecs
 
 from streams.codecs import state as statecodec
-from streams.codecs.wire import worker_wire
+from streams.codecs.wire import worker_wire, writer_schemas
 from streams.engine.agents import wire_aggregator, wire_clients
 from streams.engine.internals import WorkerApp, check_internals
 from streams.engine.metrics import Metrics
 from streams.engine.web import register_views
 from streams.engine.worker import Worker
 from streams.kafka.countsview import CountsView
+from streams.kafka.registry import schema_gate, worker_outputs
 from streams.service.aggregation import Aggregator
 from streams.service.clock import Clock
 from streams.service.reference import load_regions
@@ -76,12 +77,15 @@ def create_app(settings: Settings | None = None) -> faust.App:
     regions = load_regions()
     clock = Clock(settings.as_of, settings.as_of_file)
     metrics = Metrics()
-    wire = worker_wire(settings, regions)
+    writers = writer_schemas(settings)  # shared: the registry fetches into what decoders read
+    wire = worker_wire(settings, regions, writers)
+    gate = schema_gate(settings, writers, worker_outputs(settings), metrics)
     worker = Worker(
         settings, regions, clock, metrics,
         Runtime(regions, clock, wire, metrics, settings.partitions),
         Aggregator(regions, settings.partitions, wire, metrics),
-        CountsView(settings, regions),
+        CountsView(settings, regions, writers, gate),
+        gate,
     )  # fmt: skip
     app.worker = worker  # type: ignore[attr-defined]
     wire_clients(app, worker)

@@ -1,6 +1,7 @@
 """Prometheus metrics of a worker (names and meaning: docs/metrics.md). No client ids in labels.
 
-`Metrics` is the service layer's `WorkerMetrics` port (streams/service/ports.py)."""
+`Metrics` is the service layer's `WorkerMetrics` and `RegistryMetrics` ports
+(streams/service/ports.py)."""
 
 from __future__ import annotations
 
@@ -78,6 +79,16 @@ class Metrics:
             "1 when state recovery is done and counts are correct.",
             registry=r,
         )
+        self.registry_available = Gauge(
+            "transparantie_schema_registry_available",
+            "0 while input waits for the schema registry (down, slow, failing), 1 otherwise.",
+            registry=r,
+        )
+        self.registry_failures = Counter(
+            "transparantie_schema_registry_failures",
+            "Attempts to fetch or register a schema that the registry could not answer.",
+            registry=r,
+        )
 
     def record_batch(
         self,
@@ -102,6 +113,14 @@ class Metrics:
     def set_ready(self, ready: bool) -> None:
         """1 when the state is recovered and the counts are correct."""
         self.ready.set(1 if ready else 0)
+
+    def set_schema_registry_available(self, available: bool) -> None:
+        """0 while input waits for the schema registry."""
+        self.registry_available.set(1 if available else 0)
+
+    def count_schema_registry_failure(self) -> None:
+        """One attempt that the registry could not answer."""
+        self.registry_failures.inc()
 
     def set_partition_cells(self, partition: int, cells: Mapping[Cell, int]) -> None:
         """Export one partition's subtotals (every cell given, zeros included)."""

@@ -22,8 +22,14 @@ NOT_SERVING = {
 
 
 def is_ready(worker: Worker) -> bool:
-    """Ready: client state recovered, ledger rebuilt and the counts view caught up."""
-    return bool(worker.runtime.recovered and worker.counts_view.caught_up.is_set())
+    """Ready: client state recovered, ledger rebuilt, the counts view caught up, and no input
+    waiting for the schema registry."""
+    return bool(
+        worker.runtime.recovered
+        and worker.counts_view.caught_up.is_set()
+        and worker.schemas.available
+        and worker.schemas.writable
+    )
 
 
 def explain_getter(app: faust.App, worker: Worker) -> explain.Getter:
@@ -76,6 +82,7 @@ def register_views(app: faust.App, worker: Worker) -> None:
             "ready": ready,
             "state_recovered": runtime.recovered,
             "counts_view_caught_up": view.caught_up.is_set(),
+            "schema_registry_available": worker.schemas.available,
         }
         return self.json(body, status=200 if ready else 503)
 

@@ -10,6 +10,7 @@ from streams.kafka.countsview import CountsView
 from streams.service.aggregation import Aggregator
 from streams.service.clock import Clock
 from streams.service.runtime import Runtime
+from streams.service.schemas import SchemaGate
 from streams.settings import Settings
 
 
@@ -24,3 +25,4 @@ class Worker:
     runtime: Runtime
     aggregator: Aggregator
     counts_view: CountsView
+    schemas: SchemaGate  # writer schemas before decoding, ours registered before writing

@@ -10,11 +10,14 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from streams.codecs.avro import AvroCodec
+from streams.codecs.writers import WriterSchemas
 from streams.domain import RegionCounts, Regions
 from streams.domain.table import complete_table, is_whole
 from streams.kafka import clients
 from streams.kafka.reader import partitions_of
+from streams.kafka.registry import schema_gate
 from streams.service.ports import DecodeError
+from streams.service.schemas import SchemaGate
 from streams.settings import Settings
 
 
@@ -28,12 +31,21 @@ class CountsView:
     and the last whole table (streams.domain.table.is_whole) that they made: the table it
     serves, so that a reader never sees a publication half applied or two days mixed."""
 
-    def __init__(self, settings: Settings, regions: Regions) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        regions: Regions,
+        writers: WriterSchemas | None = None,
+        schemas: SchemaGate | None = None,
+    ) -> None:
         self.settings = settings
         self.regions = regions
         self.latest: dict[str, RegionCounts] = {}
         self.whole: dict[str, RegionCounts] | None = None  # None until a whole table was read
-        self.codec = AvroCodec("RegionCounts", settings.framing)
+        writers = writers if writers is not None else WriterSchemas(settings.writer_schemas_dir)
+        self.codec = AvroCodec("RegionCounts", settings.framing, writers)
+        # a command gives up on an unreachable registry after 30 s; the worker hands in its own
+        self.schemas = schemas or schema_gate(settings, writers, give_up_after=30.0)
         self.caught_up = asyncio.Event()
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
@@ -74,6 +86,7 @@ class CountsView:
             positions = {tp: 0 for tp in tps}
             while stop is None or not stop.is_set():
                 batch = await consumer.getmany(timeout_ms=200)
+                await self.schemas.prepare(m.value for ms in batch.values() for m in ms)
                 for tp, messages in batch.items():
                     for message in messages:
                         self.apply(message.key, message.value)

@@ -14,8 +14,10 @@ import contextlib
 from typing import Any
 
 from streams.codecs.avro import AvroCodec
+from streams.codecs.wire import writer_schemas
 from streams.kafka import clients
 from streams.kafka.reader import read_to_end
+from streams.kafka.registry import schema_gate
 from streams.service.deadletters import DeadLetter, ReplayReport, plan, replayable
 from streams.service.ports import DecodeError, InputMessage
 from streams.settings import Settings
@@ -39,10 +41,13 @@ async def read_dead_letters(settings: Settings, since_offset: int = 0) -> list[D
 
     Messages of the dead-letter topic that are not DeadLetter records are skipped (the worker
     writes nothing else there)."""
-    codec = AvroCodec("DeadLetter", settings.framing)
+    writers = writer_schemas(settings)
+    codec = AvroCodec("DeadLetter", settings.framing, writers)
+    gate = schema_gate(settings, writers, give_up_after=30.0)
     topic = settings.topic_dead_letters
     found: list[DeadLetter] = []
     async for batch in read_to_end(settings, [topic], since=since_offset):
+        await gate.prepare(m.value for m in batch)  # the writer schemas, before decoding
         for message in batch:
             with contextlib.suppress(DecodeError):
                 found.append(decode_dead_letter(codec, message))

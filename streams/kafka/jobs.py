@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 
-from streams.codecs.wire import worker_wire
+from streams.codecs.wire import worker_wire, writer_schemas
 from streams.domain import RegionCounts, Regions
 from streams.kafka.countsview import CountsView
 from streams.kafka.reader import read_to_end, require_topics
+from streams.kafka.registry import schema_gate
 from streams.service.admission import Admission
 from streams.service.ports import InputMessage
 from streams.service.reconcile import Result, reconcile
@@ -22,13 +23,18 @@ async def reconcile_topics(
     inputs = list(settings.event_topics())
     await require_topics(settings, [*inputs, settings.topic_counts])
 
-    def read_inputs(
+    writers = writer_schemas(settings)
+    gate = schema_gate(settings, writers, give_up_after=timeout)
+
+    async def read_inputs(
         positions: Mapping[tuple[str, int], int],
     ) -> AsyncIterator[Sequence[InputMessage]]:
-        return read_to_end(settings, inputs, positions)
+        async for batch in read_to_end(settings, inputs, positions):
+            await gate.prepare(m.value for m in batch)  # the writer schemas, before decoding
+            yield batch
 
     async def read_counts() -> Mapping[str, RegionCounts]:
-        return await CountsView(settings, regions).read_once(timeout)
+        return await CountsView(settings, regions, writers, gate).read_once(timeout)
 
-    admission = Admission(worker_wire(settings, regions).decoders, regions)
+    admission = Admission(worker_wire(settings, regions, writers).decoders, regions)
     return await reconcile(admission, read_inputs, read_counts, regions, as_of, settle)

@@ -8,7 +8,15 @@ decoders and encoders (`Wire`, built by `streams.codecs.wire`), a metrics sink
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
@@ -94,3 +102,37 @@ class WorkerMetrics(Protocol):
 
     def forget_regions(self) -> None:
         """Remove the aggregated series (the aggregator moved to another worker)."""
+
+
+# --- writer schemas from a schema registry (streams/service/schemas.py) ---------------------
+
+
+class RegistryUnavailable(Exception):
+    """The schema registry gave no usable answer (down, slow, 5xx, refused credentials, or it
+    refused to register our schema): the input is not bad, it waits; the message says why."""
+
+
+class WriterLookup(Protocol):
+    """Finds the writer schemas of framed messages before they are decoded, and registers the
+    schemas we write (streams/kafka/registry.py); decoding itself never does I/O."""
+
+    def missing(self, values: Iterable[bytes | None]) -> set[int]:
+        """The registry ids named by these values that the decoders do not know yet."""
+
+    async def fetch(self, ids: Collection[int]) -> None:
+        """Fetch the writer schemas of these ids into the decoders (an id the registry never
+        issued is remembered as such); RegistryUnavailable when the registry cannot answer."""
+
+    async def register_outputs(self) -> None:
+        """Register the schemas this process writes, under their subjects, and write with the
+        ids they got; RegistryUnavailable when that cannot be done now."""
+
+
+class RegistryMetrics(Protocol):
+    """Where the registry's state goes (Prometheus in the engine)."""
+
+    def set_schema_registry_available(self, available: bool) -> None:
+        """0 while input waits for the schema registry, 1 otherwise."""
+
+    def count_schema_registry_failure(self) -> None:
+        """One attempt that the registry could not answer."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from streams.devtools import broker
-from streams.devtools.stack import isolated_broker
+from streams.devtools.registry import LocalRegistry
+from streams.devtools.stack import free_port, isolated_broker
 
 DEFAULT_TEST_PORT = 19092
 
@@ -37,3 +39,25 @@ def kafka_broker() -> Iterator[str]:
     """Start a clean local broker for the session and yield its bootstrap string."""
     with isolated_broker(broker_port(), broker_dir()) as status:
         yield status.bootstrap_servers
+
+
+# --- the schema registry (issue 11): one Apicurio Registry per session -----------------------
+
+
+def registry_dir() -> Path:
+    """The data dir of the session test registry, beside the test broker's."""
+    return broker.project_root() / ".cache" / f"test-registry-{broker_port()}"
+
+
+@pytest.fixture(scope="session")
+def schema_registry() -> Iterator[LocalRegistry]:
+    """A clean Apicurio Registry for the session (ids restart with it: tests use their own
+    subjects). Its storage is a file, so a test may stop and start it and keep every id."""
+    data_dir = registry_dir()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    registry = LocalRegistry(data_dir, free_port(), free_port()).start()
+    try:
+        yield registry
+    finally:
+        registry.stop()

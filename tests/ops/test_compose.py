@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from streams.devtools.broker import KAFKA_VERSION
+from streams.devtools.registry import APICURIO_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -33,6 +34,7 @@ EXPECTED_SERVICES = {
     "prometheus",
     "alertmanager",
     "grafana",
+    "schema-registry",
 }
 WORKERS = ("worker-1", "worker-2")
 
@@ -222,3 +224,24 @@ def test_prometheus_alertmanager_and_grafana_load_the_files_in_deploy() -> None:
     assert prometheus["rule_files"] == ["rules/*.yml"]
     (am,) = prometheus["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
     assert am.split(":")[0] in services()
+
+
+def test_the_schema_registry_runs_the_official_image_of_the_tests_version() -> None:
+    assert dotenv()["APICURIO_VERSION"] == APICURIO_VERSION
+    registry = services()["schema-registry"]
+    assert registry["image"] == f"apicurio/apicurio-registry:{APICURIO_VERSION}"
+    # ids must survive a restart: schemas kept in Kafka, not in the default in-memory H2
+    assert registry["environment"]["APICURIO_STORAGE_KIND"] == "kafkasql"
+    assert registry["environment"]["APICURIO_KAFKASQL_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert registry["environment"]["APICURIO_RULES_GLOBAL_COMPATIBILITY"] == "BACKWARD"
+
+
+def test_workers_and_producers_write_the_confluent_format_through_the_registry() -> None:
+    for name in ("topics-init", *WORKERS, "demo-producer"):
+        env = services()[name]["environment"]
+        assert env["TRANSPARANTIE_FRAMING"] == "confluent"
+        assert env["TRANSPARANTIE_SCHEMA_REGISTRY_URL"] == (
+            "http://schema-registry:8080/apis/ccompat/v7"
+        )
+    for name in (*WORKERS, "demo-producer"):
+        assert "schema-registry" in services()[name]["depends_on"]

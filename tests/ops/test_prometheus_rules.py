@@ -42,6 +42,7 @@ def test_the_expected_alerts_exist() -> None:
         "PipelineStalled",
         "DeadLettersAppearing",
         "WorkerNotReady",
+        "SchemaRegistryUnavailable",
         "ReconcileDrift",
         "ReconcileNotRun",
     }

@@ -11,13 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streams.codecs.avro import (
-    DEFAULT_SCHEMA_IDS,
     EVENT_SCHEMA_NAMES,
     MAX_MESSAGE_BYTES,
     OUTPUT_SCHEMA_NAMES,
-    AvroCodec,
+    SCHEMA_NAMES,
 )
-from streams.codecs.events import EventDecoder, event_from_record, event_to_record, schema_name_of
+from streams.codecs.avro import AvroCodec as _AvroCodec
+from streams.codecs.events import EventDecoder as _EventDecoder
+from streams.codecs.events import event_from_record, event_to_record, schema_name_of
+from streams.codecs.writers import WriterSchemas
 from streams.domain.events import IndicationOwner, ProfilePart, RegistrationStatus
 from streams.domain.table import publication_table
 from streams.service.ports import DecodeError
@@ -35,7 +37,23 @@ from tests.factories import (
     taaksoortvraag,
 )
 
-FRAMINGS = ("plain", "confluent")
+FRAMINGS = ("plain", "confluent", "single-object")
+#: As a schema registry would have them: our six schemas under ids 1-6 (streams/kafka/registry.py
+#: fetches ids into a WriterSchemas like this one before anything is decoded).
+SCHEMA_IDS = {name: i + 1 for i, name in enumerate(SCHEMA_NAMES)}
+WRITERS = WriterSchemas()
+for _name, _id in SCHEMA_IDS.items():
+    WRITERS.learn_output(_name, _id)
+
+
+def AvroCodec(name, framing="plain"):  # the codec, with the registry's ids
+    return _AvroCodec(name, framing, WRITERS)
+
+
+def EventDecoder(name, framing="plain"):
+    return _EventDecoder(name, framing, WRITERS)
+
+
 MIN_DATE, MAX_DATE = date(1, 1, 1), date(9999, 12, 31)
 
 
@@ -145,21 +163,24 @@ def test_occurred_at_is_decoded_as_epoch_millis():
 
 def test_the_confluent_frame_is_magic_byte_and_schema_id():
     data = encode(registration(event_id="e"), "confluent")
-    assert data[:5] == struct.pack(">bI", 0, DEFAULT_SCHEMA_IDS["ClientRegistration"])
+    assert data[:5] == struct.pack(">bI", 0, SCHEMA_IDS["ClientRegistration"])
     assert data[5:] == encode(registration(event_id="e"), "plain")
 
 
-def test_the_default_schema_ids_are_distinct():
-    assert len(set(DEFAULT_SCHEMA_IDS.values())) == len(DEFAULT_SCHEMA_IDS)
-    assert set(DEFAULT_SCHEMA_IDS) == set(EVENT_SCHEMA_NAMES) | set(OUTPUT_SCHEMA_NAMES)
-
-
-def test_a_codec_can_use_a_schema_id_from_a_registry():
-    codec = AvroCodec("ClientRegistration", "confluent", schema_id=4711)
+def test_a_codec_writes_with_the_schema_id_the_registry_gave_it():
+    writers = WriterSchemas()
+    writers.learn_output("ClientRegistration", 4711)
+    codec = _AvroCodec("ClientRegistration", "confluent", writers)
     record = event_to_record(registration(event_id="e"))
     data = codec.encode(record)
     assert struct.unpack(">I", data[1:5]) == (4711,)
     assert codec.decode(data) == record
+
+
+def test_a_codec_without_a_registered_id_refuses_to_write_confluent():
+    codec = _AvroCodec("ClientRegistration", "confluent", WriterSchemas())
+    with pytest.raises(RuntimeError, match="no schema registry id"):
+        codec.encode(event_to_record(registration(event_id="e")))
 
 
 def test_only_event_schemas_have_an_event_decoder():
@@ -269,7 +290,17 @@ def test_a_confluent_frame_with_the_id_of_another_schema_raises_a_decode_error(w
     data = AvroCodec(writer, "confluent").encode(other_records()[writer])
     for reader in EVENT_SCHEMA_NAMES:
         if reader != writer:
-            assert_decode_error(EventDecoder(reader, "confluent"), data, "schema id")
+            assert_decode_error(
+                EventDecoder(reader, "confluent"), data, "schema id", "cannot be read"
+            )
+
+
+@pytest.mark.parametrize("writer", EVENT_SCHEMA_NAMES + OUTPUT_SCHEMA_NAMES)
+def test_a_single_object_of_another_schema_raises_a_decode_error(writer):
+    data = AvroCodec(writer, "single-object").encode(other_records()[writer])
+    for reader in EVENT_SCHEMA_NAMES:
+        if reader != writer:
+            assert_decode_error(EventDecoder(reader, "single-object"), data, "cannot be read")
 
 
 def test_a_message_without_the_confluent_magic_byte_raises_a_decode_error():
@@ -356,6 +387,8 @@ FUZZ_SETTINGS = settings(
 
 
 def decode_or_decode_error(key, data):
+    for schema_id in WRITERS.missing_ids([data]):  # what the registry answers for an id it
+        WRITERS.learn_unknown(schema_id)  # never issued, fetched before decoding
     try:
         event = DECODERS[key](data)
     except DecodeError as exc:
@@ -373,7 +406,7 @@ def test_arbitrary_bytes_never_raise_anything_but_a_decode_error(key, data):
 @FUZZ_SETTINGS
 @given(key=DECODER_KEYS, payload=st.binary(max_size=300))
 def test_arbitrary_bytes_behind_a_valid_confluent_header_never_raise_anything_else(key, payload):
-    header = struct.pack(">bI", 0, DEFAULT_SCHEMA_IDS[key[0]])
+    header = struct.pack(">bI", 0, SCHEMA_IDS[key[0]])
     decode_or_decode_error((key[0], "confluent"), header + payload)
 
 

@@ -20,6 +20,8 @@ CONFINED = {
     "prometheus_client": {"engine", "cli", "devtools"},
     "fastavro": {"codecs", "devtools"},
     "rocksdict": {"engine"},
+    "confluent_kafka": {"kafka"},  # the schema registry adapter, streams/kafka/registry.py
+    "avro": {"codecs"},  # Apache Avro's compatibility checker, for writer schemas
 }
 
 

@@ -283,3 +283,25 @@ def test_the_history_check_fails_for_an_incompatible_current_schema(monkeypatch)
     monkeypatch.setattr(f"{__name__}.current_text", lambda name: broken)
     with pytest.raises(AssertionError, match="cannot read data written with version"):
         test_the_current_schema_reads_data_of_every_committed_version("Indication")
+
+
+# --- schemas/history holds a copy of every version (the single-object decoder reads them) -----
+
+
+def _copies(name: str) -> list[Any]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in HISTORY.glob(f"{name}.*.avsc")]
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_schemas_history_holds_the_current_version_of_every_schema(name):
+    assert current_json(name) in _copies(name), (
+        f"schemas/{name}.avsc changed: copy it to schemas/history/{name}.v<N>.avsc in the same"
+        " commit (producers may write any committed version; see schemas/history/README.md)"
+    )
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_schemas_history_holds_every_version_committed_to_git(name):
+    copies = _copies(name)
+    for label, text in committed_versions(name):
+        assert json.loads(text) in copies, f"version {label} of {name} is not in schemas/history"
