@@ -1,8 +1,9 @@
 """The worker's agents, tables and timers: they only move data between Kafka and the service layer.
 
 Clients: the four input topics, a fetch at a time, into the changelogged client table and the
-ledger (streams/service/runtime.py); subtotals out. Aggregator: the latest subtotal per
-partition into the counts topic (streams/service/aggregation.py).
+ledger (streams/service/runtime.py); subtotal reports out. Aggregator: the latest report per
+partition, with its offset, into rows of the counts topic when the reports make a complete set
+(streams/service/aggregation.py). Each topic has one publisher (streams/engine/publishing.py).
 """
 
 from __future__ import annotations
