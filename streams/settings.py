@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     explain_enabled: bool = False
     explain_token: SecretStr | None = None
     log_level: str = "info"
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (shippers)
 
     # --- schema registry and writer schemas (FRAMING confluent / single-object) --------------
     # Kept apart from the Kafka connection settings: the registry has its own URL, credentials

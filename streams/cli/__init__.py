@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from streams.cli import kafka_commands, offline, reliability, schemas
@@ -12,6 +14,19 @@ from streams.devtools import demo
 @click.version_option(package_name="transparantie-streams")
 def cli() -> None:
     """Live transparency counts of client profiles (doelgroep banenafspraak) per arbeidsmarktregio."""
+    configure_logging()
+
+
+def configure_logging() -> None:
+    """JSON log lines for TRANSPARANTIE_LOG_FORMAT=json (the worker sets up its own)."""
+    from pydantic import ValidationError
+
+    from streams.engine.logs import configure_commands
+    from streams.settings import Settings
+
+    # on invalid settings the command reads them itself and says what is wrong
+    with contextlib.suppress(ValidationError):
+        configure_commands(Settings())
 
 
 offline.register(cli)

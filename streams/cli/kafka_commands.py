@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -80,6 +81,53 @@ def topics_create() -> None:
         click.echo(f"{state}  {spec.name:<45} partitions={spec.partitions:<3} {spec.purpose}")
 
 
+#: Exit status of a command that could not do its work (1 means: drift found).
+EXIT_CANNOT_RUN = 2
+
+
+def _topics_report(job_name: str) -> Any:
+    """Run `topics check` or `topics apply`; one line and exit 2 when it cannot run."""
+    import logging
+
+    from streams.kafka import topicadmin
+    from streams.settings import Settings
+
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # the failure is said once, below
+    job = topicadmin.check if job_name == "check" else topicadmin.apply
+    try:
+        return asyncio.run(topicadmin.run(Settings(), job))
+    except topicadmin.TopicsUnavailable as exc:
+        click.echo(f"error: topics {job_name} could not run: {exc}", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+
+
+@topics.command("check")
+def topics_check() -> None:
+    """Compare every topic's live partitions, replication and configuration with the specs;
+    exit 1 listing each drift, 2 when the cluster cannot be asked."""
+    report = _topics_report("check")
+    for drift in report.drifts:
+        click.echo(drift.line())
+    if report.drifts:
+        sys.exit(1)
+    click.echo(f"all {report.topics} topics match their specs")
+
+
+@topics.command("apply")
+def topics_apply() -> None:
+    """Alter the topics' configurations to the specs (never partitions or replication: those
+    drifts are listed with what to do, exit 1); exit 2 when the cluster cannot be asked."""
+    report = _topics_report("apply")
+    for drift in report.changed:
+        to = "the cluster's default" if drift.expected is None else drift.expected
+        click.echo(f"altered  {drift.topic}: {drift.item} {drift.live} -> {to}")
+    for drift in report.drifts:
+        click.echo(f"left     {drift.line()}")
+    if report.drifts:
+        sys.exit(1)
+    click.echo(f"all {report.topics} topics match their specs")
+
+
 @click.command()
 @click.option(
     "--web-port", type=int, default=None, help="HTTP port (default TRANSPARANTIE_WEB_PORT)."
@@ -93,8 +141,10 @@ def worker(web_port: int | None, loglevel: str | None) -> None:
     settings = Settings() if web_port is None else Settings(web_port=web_port)
     app = create_app(settings)
     level = loglevel or settings.log_level
-    sys.argv = [sys.argv[0], "worker", "--loglevel", level, "--web-port", str(settings.web_port),
-                "--web-host", settings.web_host]  # fmt: skip
+    # --quiet: no banner on stdout, which would break a log shipper's JSON lines
+    quiet = ["--quiet"] if settings.log_format == "json" else []
+    sys.argv = [sys.argv[0], *quiet, "worker", "--loglevel", level,
+                "--web-port", str(settings.web_port), "--web-host", settings.web_host]  # fmt: skip
     app.main()
 
 

@@ -5,6 +5,7 @@ Framings: `plain` (schemaless Avro, writer = our schema), `confluent` (magic byt
 schema registry id, the body) and `single-object` (C3 01, the writer's 8-byte fingerprint, the
 body). A decoder reads a body with its writer's schema, resolved against ours with Avro's rules
 (streams/codecs/writers.py); when the writer is our schema it reads exactly as `plain` does.
+Why bytes are not a record is said in operators' words (streams/codecs/diagnosis.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import fastavro
 
+from streams.codecs.diagnosis import article, diagnose
 from streams.codecs.schemas import (
     EVENT_SCHEMA_NAMES,
     OUTPUT_SCHEMA_NAMES,
@@ -113,31 +115,38 @@ class AvroCodec:
         buf = io.BytesIO(data)
         buf.seek(n)
         if found.same:  # the fast path: the writer is our schema
-            record = self._read(buf, self._read_schema, None)
-            self._check(data, buf, header, self._write_schema, record)
+            record = self._read(data, buf, self._read_schema, None)
+            self._check(data, buf, header, self._read_schema, self._write_schema, record)
             return record
         if found.problem is not None:
             raise DecodeError(found.problem)
         writer = found.writer.parsed
-        as_written = self._read(buf, writer, None)
-        self._check(data, buf, header, writer, as_written)
+        as_written = self._read(data, buf, writer, None)
+        self._check(data, buf, header, writer, writer, as_written)
         buf.seek(n)
-        return self._read(buf, writer, self._read_schema)
+        return self._read(data, buf, writer, self._read_schema)
 
-    def _read(self, buf: io.BytesIO, writer: Any, reader: Any) -> dict[str, Any]:
+    def _not_a_record(self, data: bytes, writer: Any, otherwise: str) -> DecodeError:
+        """DecodeError saying why `data` is not one record of `writer` (streams/codecs/
+        diagnosis.py), or `otherwise` when the walk over the bytes finds nothing wrong."""
+        found = diagnose(data, self._header_bytes, writer)
+        return DecodeError(f"not {article(self.name)} record: {found or otherwise}")
+
+    def _read(self, data: bytes, buf: io.BytesIO, writer: Any, reader: Any) -> dict[str, Any]:
         try:
             record = fastavro.schemaless_reader(buf, writer, reader)
         except Exception as exc:  # fastavro raises many kinds; all mean "not this schema"
-            raise DecodeError(f"not a {self.name} record: {type(exc).__name__}: {exc}") from exc
+            raise self._not_a_record(data, writer, f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(record, dict):
-            raise DecodeError(f"not a {self.name} record")
+            raise DecodeError(f"not {article(self.name)} record")
         return record
 
     def _check(
-        self, data: bytes, buf: io.BytesIO, header: bytes, writer: Any, record: dict[str, Any]
-    ) -> None:
+        self, data: bytes, buf: io.BytesIO, header: bytes, read_as: Any, writer: Any,
+        record: dict[str, Any],
+    ) -> None:  # fmt: skip
         if buf.tell() != len(data):
-            raise DecodeError(f"{len(data) - buf.tell()} trailing bytes after a {self.name} record")
+            raise self._not_a_record(data, read_as, "trailing bytes after the record")
         if self.canonical_only:
             # fastavro reads a negative enum or union index Python-style (-1 = the last
             # symbol), so corrupt bytes could decode as VERWIJDERD: accept only the one
@@ -147,9 +156,9 @@ class AvroCodec:
             try:
                 fastavro.schemaless_writer(out, writer, record)
             except Exception as exc:  # a value the writer's schema cannot hold again
-                raise DecodeError(f"not a canonical {self.name} record: {exc}") from exc
+                raise self._not_a_record(data, read_as, f"not canonical: {exc}") from exc
             if out.getvalue() != data:
-                raise DecodeError(f"not the canonical Avro encoding of a {self.name} record")
+                raise self._not_a_record(data, read_as, "not its canonical Avro encoding")
 
     def _reading_of(self, header: bytes) -> Reading:
         """How the messages with this header read (cached), or DecodeError."""

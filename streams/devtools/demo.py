@@ -8,8 +8,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
+
+#: How long the demo waits, after publishing, for the live table to equal the expected one.
+VERDICT_SECONDS = 120.0
 
 
 @click.command()
@@ -49,6 +53,7 @@ def demo(clients: int, seed: int, web_port: int) -> None:
             "The worker keeps running; press Ctrl-C to stop it (the broker stays up:"
             " `transparantie broker stop`)."
         )
+        click.echo(verdict(worker, pop / "expected.json", VERDICT_SECONDS))
         worker.wait()
     except WorkerExited:
         raise click.ClickException("the worker stopped; see its log above") from None
@@ -56,3 +61,42 @@ def demo(clients: int, seed: int, web_port: int) -> None:
         pass
     finally:
         worker.stop(timeout=30)
+
+
+def verdict(worker: Any, expected_path: Path, timeout: float) -> str:
+    """Wait until the worker's /counts equals the population's expected table, at most
+    `timeout` seconds; say in one line whether it does."""
+    from streams.devtools.generate import load_expected
+
+    expected = load_expected(expected_path.parent)
+    started = time.monotonic()
+    live: list[dict[str, Any]] | None = None
+    while True:
+        try:
+            live = worker.counts()
+        except (OSError, ValueError):  # not answering, or no whole table yet
+            live = None
+        if live == expected or time.monotonic() - started > timeout:
+            return table_verdict(live, expected, time.monotonic() - started, expected_path)
+        time.sleep(1.0)
+
+
+def table_verdict(
+    live: list[dict[str, Any]] | None, expected: list[dict[str, Any]], waited: float,
+    expected_path: Path,
+) -> str:  # fmt: skip
+    """One line: the live table equals the expected one, or how it differs."""
+    if live == expected:
+        return (
+            f"The live table equals the population's expected table ({len(expected)} rows,"
+            f" {waited:.0f} s after publishing)."
+        )
+    if live is None:
+        return f"The worker served no table within {waited:.0f} s; see its log above."
+    wrong = [e["regio_code"] for e, got in zip(expected, live, strict=False) if e != got]
+    wrong += ["(missing rows)"] * max(0, len(expected) - len(live))
+    return (
+        f"The live table does NOT equal the expected table after {waited:.0f} s: {len(wrong)} of"
+        f" {len(expected)} rows differ ({', '.join(wrong[:5])}{', ...' if len(wrong) > 5 else ''});"
+        f" compare /counts with {expected_path}."
+    )

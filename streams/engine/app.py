@@ -12,6 +12,7 @@ from streams.codecs import state as statecodec
 from streams.codecs.wire import worker_wire, writer_schemas
 from streams.engine.agents import wire_aggregator, wire_clients
 from streams.engine.internals import WorkerApp, check_internals
+from streams.engine.logs import worker_logging_config
 from streams.engine.metrics import Metrics
 from streams.engine.web import register_views
 from streams.engine.worker import Worker
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
         # the consumer hands over a fetch at a time (streams/engine/internals); unbounded, a
         # catch-up fetch held 150 000 records and blocked the loop (web, timers) for 9 s
         broker_max_poll_records=10_000,
+        logging_config=worker_logging_config(settings),  # LOG_FORMAT, filters (engine/logs.py)
     )
     tune_gc()
     regions = load_regions()

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.client import AIOKafkaClient
 
 from streams.settings import Settings
 
@@ -36,3 +37,9 @@ def producer(settings: Settings, **options: Any) -> AIOKafkaProducer:
 def admin(settings: Settings) -> AIOKafkaAdminClient:
     """An admin client."""
     return AIOKafkaAdminClient(**connection(settings))
+
+
+def cluster(settings: Settings) -> AIOKafkaClient:
+    """The low-level client, for a request the admin client lacks (incremental alter configs);
+    made inside a running event loop, bootstrapped by the caller."""
+    return AIOKafkaClient(**connection(settings))

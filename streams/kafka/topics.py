@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aiokafka.admin import NewTopic
 
@@ -17,6 +17,9 @@ FOREVER = "-1"
 #: never compacted, and a cold start read every state a client ever had (4.8M records). At
 #: 16 MiB it reads little more than the latest state of each client (docs/performance.md).
 CHANGELOG_SEGMENT_BYTES = str(16 * 1024 * 1024)
+#: The topic configurations `topics check` compares with the specs (`topics apply` sets them);
+#: one the spec does not name is expected at the cluster's default (no override on the topic).
+CHECKED_CONFIGS = ("cleanup.policy", "retention.ms", "segment.bytes", "min.insync.replicas")
 
 
 @dataclass(frozen=True)
@@ -34,14 +37,22 @@ def changelog_topic(settings: Settings, table: str) -> str:
     return f"{settings.app_id}-{table}-changelog"
 
 
+def min_in_sync_replicas(replication_factor: int) -> str:
+    """How many replicas must have a write before it counts (producers use acks=all): two of
+    three or more, so one broker may fail without losing an acknowledged message; one below."""
+    return str(min(2, max(1, replication_factor - 1)))
+
+
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """All topics: inputs (co-partitioned), changelogs, subtotals, counts and dead letters."""
+    """All topics: inputs (co-partitioned), changelogs, subtotals, counts and dead letters;
+    every one with the min ISR of the replication factor."""
     n = settings.partitions
     keep = {"retention.ms": FOREVER}
     compact = {"cleanup.policy": "compact"}
-    return [
+    log = {"cleanup.policy": "delete"}  # said, not left to the cluster: compaction loses events
+    specs = [
         *(
-            TopicSpec(topic, n, keep, f"input: {schema} events keyed by client_id")
+            TopicSpec(topic, n, {**log, **keep}, f"input: {schema} events keyed by client_id")
             for topic, schema in settings.event_topics().items()
         ),
         TopicSpec(
@@ -53,8 +64,12 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.topic_subtotals, 1, compact, "absolute subtotals per input partition"),
         TopicSpec(changelog_topic(settings, SUBTOTALS_TABLE), 1, compact, "aggregator changelog"),
         TopicSpec(settings.topic_counts, 1, compact, "RegionCounts per region and NL (output)"),
-        TopicSpec(settings.topic_dead_letters, 1, keep, "DeadLetter records (bad input)"),
+        TopicSpec(
+            settings.topic_dead_letters, 1, {**log, **keep}, "DeadLetter records (bad input)"
+        ),
     ]
+    durable = {"min.insync.replicas": min_in_sync_replicas(settings.replication_factor)}
+    return [replace(s, config={**durable, **s.config}) for s in specs]
 
 
 async def create_topics(settings: Settings) -> list[tuple[TopicSpec, bool]]:

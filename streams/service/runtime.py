@@ -7,6 +7,7 @@ in the wire codecs and the metrics sink (streams/service/ports.py) and moves the
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -21,6 +22,8 @@ from streams.service.deadletters import dead_letter_record
 from streams.service.ledger import Ledger
 from streams.service.ports import StoredClient, Wire, WorkerMetrics
 from streams.service.reports import NO_GENERATION, SubtotalReport
+
+log = logging.getLogger(__name__)
 
 #: One input message: (topic, partition, offset, timestamp in epoch seconds or None, key, value).
 Message = tuple[str, int, int, float | None, bytes | None, bytes | None]
@@ -42,6 +45,15 @@ class DayChange(Enum):
     SAME = "same"
     LATER = "later"  # the due clients were re-evaluated
     EARLIER = "earlier"  # the ledger must be rebuilt from the table for the earlier day
+
+
+def log_dead_letter(topic: str, partition: int, offset: int, rejection: str, reason: str) -> None:
+    """One warning per dead-lettered message: where it is and why, never its key or value."""
+    log.warning(
+        "dead-lettered %s partition %d offset %d (%s): %s", topic, partition, offset, rejection,
+        reason, extra={"topic": topic, "partition": partition, "offset": offset,
+                       "rejection": rejection, "reason": reason},
+    )  # fmt: skip
 
 
 class Runtime:
@@ -106,6 +118,7 @@ class Runtime:
                 )
                 dead_letters.append((key, self.wire.encode_dead_letter(record)))
                 rejections[(topic, handled.rejection.value)] += 1
+                log_dead_letter(topic, partition, offset, handled.rejection.value, handled.reason)
             positions[(topic, partition)] = offset + 1
         now = time.time() if changed else None
         if changed:

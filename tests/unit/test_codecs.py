@@ -271,7 +271,7 @@ def test_every_truncation_of_a_message_raises_a_decode_error(event, framing):
 @pytest.mark.parametrize("event", examples())
 def test_trailing_bytes_after_a_record_raise_a_decode_error(event, framing):
     decoder = EventDecoder(schema_name_of(event), framing)
-    assert_decode_error(decoder, encode(event, framing) + b"\x00", "1 trailing bytes")
+    assert_decode_error(decoder, encode(event, framing) + b"\x00", "1 trailing byte after")
     assert_decode_error(decoder, encode(event, framing) * 2, "trailing bytes")
 
 
