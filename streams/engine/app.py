@@ -110,8 +110,8 @@ def create_app(settings: Settings | None = None) -> faust.App:
     gate = schema_gate(settings, writers, worker_outputs(settings), metrics)
     worker = Worker(
         settings, regions, clock, metrics,
-        Runtime(regions, clock, wire, metrics),
-        Aggregator(regions, clock, wire, metrics),
+        Runtime(regions, clock, wire, metrics, settings.partitions),
+        Aggregator(regions, settings.partitions, wire, metrics),
         CountsView(settings, regions, writers, gate),
         gate,
     )  # fmt: skip
