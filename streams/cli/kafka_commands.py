@@ -135,17 +135,15 @@ def topics_apply() -> None:
 @click.option("--loglevel", "-l", default=None, help="Log level (default TRANSPARANTIE_LOG_LEVEL).")
 def worker(web_port: int | None, loglevel: str | None) -> None:
     """Run one Faust worker (join the consumer group; serve /counts, /metrics, /readyz)."""
-    from streams.engine.app import create_app
+    from streams.engine.app import run_worker
     from streams.settings import Settings
 
     settings = Settings() if web_port is None else Settings(web_port=web_port)
-    app = create_app(settings)
     level = loglevel or settings.log_level
     # --quiet: no banner on stdout, which would break a log shipper's JSON lines
     quiet = ["--quiet"] if settings.log_format == "json" else []
-    sys.argv = [sys.argv[0], *quiet, "worker", "--loglevel", level,
-                "--web-port", str(settings.web_port), "--web-host", settings.web_host]  # fmt: skip
-    app.main()
+    run_worker(settings, [sys.argv[0], *quiet, "worker", "--loglevel", level,
+                          "--web-port", str(settings.web_port), "--web-host", settings.web_host])  # fmt: skip
 
 
 @click.command()

@@ -16,6 +16,14 @@ import click
 VERDICT_SECONDS = 120.0
 
 
+def _step(command: list[str], env: dict[str, str]) -> None:
+    """Run one command of the demo; when it fails, it said why on stderr: stop in one line."""
+    done = subprocess.run(command, env=env, check=False)
+    if done.returncode != 0:
+        step = " ".join(command[3:5])
+        raise click.ClickException(f"`transparantie {step}` failed (exit {done.returncode})")
+
+
 @click.command()
 @click.option(
     "--clients", type=int, default=50_000, show_default=True, help="Demo population size."
@@ -29,13 +37,19 @@ def demo(clients: int, seed: int, web_port: int) -> None:
     from streams.service.clock import amsterdam_today
     from streams.settings import Settings
 
-    local.start()
     settings = Settings(web_port=web_port)
+    if settings.security_protocol != "PLAINTEXT":
+        raise click.ClickException(
+            "the demo starts a local PLAINTEXT broker: unset TRANSPARANTIE_SECURITY_PROTOCOL (now "
+            f"{settings.security_protocol}), or run topics create, worker and produce yourself "
+            "against your cluster"
+        )
+    local.start()
     env = {**os.environ, "TRANSPARANTIE_WEB_PORT": str(web_port)}
     as_of = settings.as_of or amsterdam_today()
     env.setdefault("TRANSPARANTIE_AS_OF", as_of.isoformat())
     run = [sys.executable, "-m", "streams"]
-    subprocess.run([*run, "topics", "create"], env=env, check=True)
+    _step([*run, "topics", "create"], env)
     pop = population(
         Path(".cache") / "demo" / f"{clients}-{seed}-{as_of.isoformat()}", clients, seed, as_of,
         progress=True,
@@ -45,7 +59,7 @@ def demo(clients: int, seed: int, web_port: int) -> None:
     try:
         worker.wait_ready(timeout=math.inf)  # recovering a large state may take a while
         started = time.monotonic()
-        subprocess.run([*run, "produce", str(pop), "--progress"], env=env, check=True)
+        _step([*run, "produce", str(pop), "--progress"], env)
         click.echo(
             f"\nPublished the demo population in {time.monotonic() - started:.1f} s.\n"
             f"  live page : {worker.url}/\n  table JSON: {worker.url}/counts\n"

@@ -1,8 +1,9 @@
 """The worker's agents, tables and timers: they only move data between Kafka and the service layer.
 
 Clients: the four input topics, a fetch at a time, into the changelogged client table and the
-ledger (streams/service/runtime.py); subtotals out. Aggregator: the latest subtotal per
-partition into the counts topic (streams/service/aggregation.py).
+ledger (streams/service/runtime.py); subtotal reports out. Aggregator: the latest report per
+partition, with its offset, into rows of the counts topic when the reports make a complete set
+(streams/service/aggregation.py). Each topic has one publisher (streams/engine/publishing.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from streams.engine.internals import (
     BatchingConsumer,
     TableIO,
     WorkerApp,
+    forget_recovery_end,
+    recovery_is_current,
     send_raw,
 )
+from streams.engine.publishing import Publisher
 from streams.engine.worker import Worker
 from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
 from streams.service.runtime import DayChange, Message
@@ -59,9 +63,6 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="client_state"),
     )
     _serialize_table(clients, key="raw", value="client_state")
-    subtotals_topic = app.topic(
-        settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
-    )
     # RocksDB: the clients of the last 50 000-100 000 reads and writes stay decoded (~150 MB);
     # the memory store keeps every client as bytes, with no cache (docs/performance.md)
     table_io = TableIO(clients, cache_size=50_000 if settings.store == "rocksdb" else 0)
@@ -134,7 +135,7 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         partitions = owned_input_partitions()
         started = time.monotonic()
         try:
-            runtime.rebuild(table_io.items(partitions), partitions)
+            runtime.rebuild(table_io.items(partitions), partitions, app.consumer_generation_id)
         except ValueError as exc:  # a state this version cannot read; the worker stays not ready
             log.critical(
                 "cannot read the client table of partitions %s (%s): this worker stays not ready;"
@@ -149,26 +150,30 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
     @clients.on_recover
     async def rebuild_ledger() -> None:
         table_io.forget()  # the store was restored under the cache
-        rebuild_from_store()
+        if recovery_is_current(app):  # else a newer assignment's recovery calls again
+            rebuild_from_store()
+        else:
+            log.info("a recovery that was superseded or did not read every changelog to its"
+                     " end: the ledger waits for the next one")  # fmt: skip
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        forget_recovery_end(app)  # the next recovery must read its changelogs to the end
         table_io.forget()  # another worker may change these clients before they come back
         runtime.revoke({tp.partition for tp in revoked if tp.topic in input_topics})
 
-    async def publish(everything: bool = False) -> None:
-        if not runtime.recovered:
-            return
-        for key, value in runtime.subtotal_messages(everything):
-            await subtotals_topic.send(key=key, value=value)
+    async def send_report(key: bytes, value: bytes) -> Any:
+        return await send(settings.topic_subtotals, key, value, None)
+
+    reports = Publisher(settings.topic_subtotals, send_report, runtime.resend)
 
     @app.timer(interval=0.1)
     async def publish_changed_subtotals() -> None:
-        await publish()
+        await reports.publish(runtime.subtotal_messages)
 
     @app.timer(interval=settings.republish_interval_seconds)
     async def republish_all_subtotals() -> None:
-        await publish(everything=True)
+        await reports.publish(lambda: runtime.subtotal_messages(everything=True))
 
     def state_of(partition: int, client_id: str) -> Any:
         stored = table_io.get(partition, client_id.encode())
@@ -193,7 +198,7 @@ def _update_lag(app: faust.App, worker: Worker) -> None:
 
 
 def wire_aggregator(app: faust.App, worker: Worker) -> None:
-    """The aggregator agent: the latest subtotal per partition -> RegionCounts rows."""
+    """The aggregator agent: the latest report per partition -> RegionCounts rows."""
     settings, aggregator = worker.settings, worker.aggregator
     source = app.topic(
         settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
@@ -210,24 +215,47 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
         ),
     )
     _serialize_table(latest, key="raw", value="raw")
-    counts = app.topic(settings.topic_counts, key_serializer="raw", value_serializer="raw")
-    gate = worker.schemas
-    forced_while_unwritable = False
 
-    async def publish_counts(force: bool = False) -> None:
-        nonlocal forced_while_unwritable
+    async def send_row(key: bytes, value: bytes) -> Any:
+        return await send_raw(app, settings.topic_counts, key, value, None)
+
+    rows = Publisher(settings.topic_counts, send_row, aggregator.forget_published)
+    gate = worker.schemas
+    skipped = False  # a publication skipped while RegionCounts could not be written
+
+    async def publish_counts(everything: bool = False) -> None:
+        nonlocal skipped
         if not gate.writable:  # RegionCounts not registered yet: the registering task retries
-            forced_while_unwritable = forced_while_unwritable or force
+            skipped = True
             return
-        force, forced_while_unwritable = force or forced_while_unwritable, False
+        everything, skipped = everything or skipped, False
+        generation = app.consumer_generation_id
         values = [v for v in latest.values() if v is not None]
-        for key, value in aggregator.counts_messages(values, force):
-            await counts.send(key=key, value=value)
+        await rows.publish(lambda: aggregator.counts_messages(values, generation, everything))
+
+    warned: set[int] = set()
+
+    def check_sender(value: bytes) -> None:
+        partitions = aggregator.kept(value).report.partitions
+        if partitions not in (settings.partitions, 0, *warned):  # 0: a report of an older version
+            warned.add(partitions)
+            log.warning(
+                "a worker reports partitions of %d input partitions, this one counts with %d:"
+                " the counts stay as they are until every worker has the same"
+                " TRANSPARANTIE_PARTITIONS (docs/runbook.md, WorkerNotReady)",
+                partitions, settings.partitions,
+            )  # fmt: skip
 
     @app.agent(source, name="aggregator")
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            latest[event.key] = event.value
+            check_sender(event.value)
+            kept = aggregator.take(
+                event.value, event.message.offset, latest.get(event.key),
+                app.consumer_generation_id,
+            )  # fmt: skip
+            if kept is not None:
+                latest[event.key] = kept
             if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
                 await publish_counts()
 
@@ -236,17 +264,24 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
 
     @latest.on_recover
     async def republish_counts() -> None:
+        if not recovery_is_current(app):
+            return
         if owns_aggregator():
-            aggregator.owned = True
-            await publish_counts(force=True)
+            aggregator.own()
+            await publish_counts()
         else:
             aggregator.disown()
 
-    @app.timer(interval=settings.clock_interval_seconds)
-    async def refresh_day() -> None:
-        # the day of counting is in every row: publish again when it moves
-        if aggregator.owned:
-            await publish_counts()
+    @app.timer(interval=settings.republish_interval_seconds)
+    async def republish_all_counts() -> None:
+        # every row again, as the reports are: a consumer that lost a message, or reads the
+        # topic while it is being compacted, has the whole table within the interval
+        await publish_counts(everything=True)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        if any(tp.topic == settings.topic_subtotals for tp in revoked):
+            aggregator.disown()  # a revoked aggregator publishes nothing, not even once more
 
     @app.task
     async def follow_counts() -> None:

@@ -14,6 +14,13 @@ from streams.engine.worker import Worker
 from streams.kafka.partitioning import partition_of
 from streams.service import explain
 
+#: The answer of /counts before the worker has read a whole table from the counts topic: no
+#: figures rather than figures that may be wrong (the page shows it as stale).
+NOT_SERVING = {
+    "error": "no complete table yet: the counts topic is being read or has none",
+    "stale": True,
+}
+
 
 def explain_getter(app: faust.App, worker: Worker) -> explain.Getter:
     """Reads a client from this worker's table, only for the input partitions it owns now."""
@@ -41,10 +48,14 @@ def register_views(app: faust.App, worker: Worker) -> None:
 
     @app.page("/counts")
     async def counts(self: web.View, request: web.Request) -> web.Response:
+        if not view.serving():
+            return self.json(NOT_SERVING, status=503)
         return self.json([row.to_json() for row in view.rows(runtime.today())])
 
     @app.page("/counts/{regio_code}")
     async def region(self: web.View, request: web.Request, regio_code: str) -> web.Response:
+        if not view.serving():
+            return self.json(NOT_SERVING, status=503)
         for row in view.rows(runtime.today()):
             if row.regio_code == regio_code.upper():
                 return self.json(row.to_json())

@@ -55,11 +55,11 @@ async def publish(
     if writers is not None:
         await register_inputs(settings, writers)
     producer = clients.producer(settings, linger_ms=20, max_batch_size=256 * 1024)
-    await producer.start()
     sent = 0
     started = time.monotonic()
     pending: list[asyncio.Future[Any]] = []
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await producer.start()
         for topic, key, value in items:
             pending.append(await producer.send(topic, value=value, key=key))
             sent += 1

@@ -20,6 +20,7 @@ from streams.engine.internals.consumer import (
     send_raw,
 )
 from streams.engine.internals.manifest import PINNED, missing
+from streams.engine.internals.recovery import forget_recovery_end, recovery_is_current
 from streams.engine.internals.tableio import COMPACT_MEMORY_STORE, CompactMemoryStore, TableIO
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "TableIO",
     "WorkerApp",
     "check_internals",
+    "forget_recovery_end",
+    "recovery_is_current",
     "send_raw",
 ]
 

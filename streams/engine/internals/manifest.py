@@ -62,7 +62,7 @@ NEEDS: tuple[Needs, ...] = (
         "standby_offsets", "_standby_events_received_at", "tp_to_table", "buffers",
         "_last_flush_at", "in_recovery", "need_recovery", "flush_buffers", "_set_recovery_ended",
         "_actives_span", "signal_recovery_end", "_standbys_span", "tables",
-        "standby_remaining_total",
+        "standby_remaining_total", "_generation_id", "signal_recovery_start",
     )),
     Needs(_RECOVERY, "faust.tables.base:Collection", (
         "standby_buffer_size", "recovery_buffer_size", "apply_changelog_batch",
