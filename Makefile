@@ -3,7 +3,7 @@ PYTHON ?= python3
 PIP_INSTALL = $(PYTHON) -m pip install -q --disable-pip-version-check --root-user-action=ignore
 DEMO_CLIENTS ?= 50000
 
-.PHONY: install run test test-unit test-integration lint bench bench-live chaos check-deploy clean
+.PHONY: install run test test-unit test-integration lint bench bench-live soak chaos check-deploy clean
 
 install:  ## Python package and dev tools, broker jars
 	$(PIP_INSTALL) -e '.[dev]'
@@ -32,6 +32,9 @@ bench:  ## core benchmarks (apply+classify, decode+apply+classify); history (bac
 
 bench-live:  ## live benchmarks on a local broker: plain aiokafka vs naive Faust vs the worker
 	$(PYTHON) -m bench.live --also-memory $(BENCH_LIVE_ARGS)
+
+soak:  ## the worker at 2,000 events/s for 10 minutes, the day moving: RSS slope, p99 latency
+	$(PYTHON) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf .cache/worker .cache/demo .cache/test-broker

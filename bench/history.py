@@ -37,6 +37,7 @@ from streams.kafka.producer import publish, timed_messages
 from streams.kafka.topics import create_topics
 from streams.service.daybook import Daybook
 from streams.service.reference import load_regions
+from streams.service.reports import SubtotalReport
 from streams.settings import Settings
 
 AS_OF = date(2026, 11, 29)
@@ -104,16 +105,27 @@ def snapshot_cost(partitions: int = 4, runs: int = 2000) -> None:
     day = AS_OF
     cells = {(code, column): 7 for code in regions.codes_in_order for column in Column}
     positions = {topic: 123_456 for topic in settings.event_topics()}
-    today = [wire.encode_subtotals(p, cells, day, positions) for p in range(partitions)]
-    later = day + timedelta(days=1)
-    tomorrow = [wire.encode_subtotals(p, cells, later, positions) for p in range(partitions)]
+
+    def reports(on: date) -> list[SubtotalReport]:
+        return [
+            wire.decode_subtotals(wire.encode_subtotals(SubtotalReport(
+                p, partitions, 1, on, cells, {(t, p): o for t, o in positions.items()}
+            )))
+            for p in range(partitions)
+        ]  # fmt: skip
+
+    today, tomorrow = reports(day), reports(day + timedelta(days=1))
     codec = SnapshotCodec()
-    book = Daybook(regions, partitions, wire)
+    book = Daybook(regions, partitions)
 
     def end_of_day() -> list[bytes]:
-        for value in today:
-            book.receive(value)
-        return [codec.encode(s) for value in tomorrow for s in book.receive(value)]
+        # as the aggregator does: its whole table is looked at after every report
+        for _ in range(partitions):
+            book.observe(today, 1)
+        return [
+            codec.encode(s) for i in range(partitions)
+            for s in book.observe([*tomorrow[: i + 1], *today[i + 1 :]], 1)
+        ]  # fmt: skip
 
     (encoded,) = end_of_day()
     close = best_of(runs, end_of_day)

@@ -136,17 +136,15 @@ def topics_apply() -> None:
 @click.option("--loglevel", "-l", default=None, help="Log level (default TRANSPARANTIE_LOG_LEVEL).")
 def worker(web_port: int | None, loglevel: str | None) -> None:
     """Run one Faust worker (join the consumer group; serve /counts, /metrics, /readyz)."""
-    from streams.engine.app import create_app
+    from streams.engine.app import run_worker
     from streams.settings import Settings
 
     settings = Settings() if web_port is None else Settings(web_port=web_port)
-    app = create_app(settings)
     level = loglevel or settings.log_level
     # --quiet: no banner on stdout, which would break a log shipper's JSON lines
     quiet = ["--quiet"] if settings.log_format == "json" else []
-    sys.argv = [sys.argv[0], *quiet, "worker", "--loglevel", level,
-                "--web-port", str(settings.web_port), "--web-host", settings.web_host]  # fmt: skip
-    app.main()
+    run_worker(settings, [sys.argv[0], *quiet, "worker", "--loglevel", level,
+                          "--web-port", str(settings.web_port), "--web-host", settings.web_host])  # fmt: skip
 
 
 @click.command()
@@ -239,7 +237,26 @@ def report(
     click.echo(render(view.rows(day), fmt), nl=False)
 
 
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
+              show_default=True)  # fmt: skip
+def lag(fmt: str) -> None:
+    """The workers' consumer group: committed offsets against end offsets, per topic and
+    partition (admin API; joins nothing, commits nothing). Exit 2 when it cannot be read."""
+    from streams.cli.render import render_lag
+    from streams.kafka.lag import group_lag
+    from streams.settings import Settings
+
+    settings = Settings()
+    try:
+        rows = asyncio.run(group_lag(settings))
+    except Exception as exc:  # operational: no broker, no topic
+        click.echo(f"error: cannot read the lag of group {settings.app_id}: {exc}", err=True)
+        sys.exit(2)
+    click.echo(render_lag(settings.app_id, rows, fmt), nl=False)
+
+
 def register(group: click.Group) -> None:
     """Add the Kafka commands to the CLI group."""
-    for command in (broker, topics, worker, produce, report):
+    for command in (broker, topics, worker, produce, report, lag):
         group.add_command(command)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import date
 
 from streams.codecs import subtotals
 from streams.codecs.avro import AvroCodec
 from streams.codecs.events import EventDecoder
 from streams.codecs.writers import WriterSchemas
-from streams.domain import Cell, RegionCounts, Regions
+from streams.domain import RegionCounts, Regions
 from streams.service.ports import Wire
+from streams.service.reports import SubtotalReport
 from streams.settings import Settings
 
 
@@ -29,10 +28,8 @@ def worker_wire(settings: Settings, regions: Regions, writers: WriterSchemas | N
     def encode_counts(row: RegionCounts) -> bytes:
         return counts.encode(asdict(row))
 
-    def encode_subtotals(
-        partition: int, cells: Mapping[Cell, int], day: date, positions: Mapping[str, int]
-    ) -> bytes:
-        return subtotals.encode(partition, cells, regions, day, positions)
+    def encode_subtotals(report: SubtotalReport) -> bytes:
+        return subtotals.encode(report, regions)
 
     return Wire(
         decoders={
@@ -43,5 +40,4 @@ def worker_wire(settings: Settings, regions: Regions, writers: WriterSchemas | N
         encode_counts=encode_counts,
         encode_subtotals=encode_subtotals,
         decode_subtotals=subtotals.decode,
-        subtotal_provenance=subtotals.provenance,
     )

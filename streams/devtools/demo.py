@@ -17,6 +17,16 @@ import click
 VERDICT_SECONDS = 120.0
 
 
+def _step(command: list[str], env: dict[str, str]) -> str:
+    """Run one command of the demo and return what it printed (its progress and errors go to
+    the terminal); when it fails, it said why on stderr: stop in one line."""
+    done = subprocess.run(command, env=env, check=False, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        step = " ".join(command[3:5])
+        raise click.ClickException(f"`transparantie {step}` failed (exit {done.returncode})")
+    return done.stdout
+
+
 @click.command()
 @click.option(
     "--clients", type=int, default=50_000, show_default=True, help="Demo population size."
@@ -32,13 +42,19 @@ def demo(clients: int, seed: int, web_port: int) -> None:
     from streams.service.clock import amsterdam_today
     from streams.settings import Settings
 
-    local.start()
     settings = Settings(web_port=web_port)
+    if settings.security_protocol != "PLAINTEXT":
+        raise click.ClickException(
+            "the demo starts a local PLAINTEXT broker: unset TRANSPARANTIE_SECURITY_PROTOCOL (now "
+            f"{settings.security_protocol}), or run topics create, worker and produce yourself "
+            "against your cluster"
+        )
+    local.start()
     env = {**os.environ, "TRANSPARANTIE_WEB_PORT": str(web_port)}
     as_of = settings.as_of or amsterdam_today()
     env.setdefault("TRANSPARANTIE_AS_OF", as_of.isoformat())
     run = [sys.executable, "-m", "streams"]
-    subprocess.run([*run, "topics", "create"], env=env, check=True)
+    _step([*run, "topics", "create"], env)
     pop = population(
         Path(".cache") / "demo" / f"{clients}-{seed}-{as_of.isoformat()}", clients, seed, as_of,
         progress=True,
@@ -48,15 +64,13 @@ def demo(clients: int, seed: int, web_port: int) -> None:
     try:
         worker.wait_ready(timeout=math.inf)  # recovering a large state may take a while
         started = time.monotonic()
-        subprocess.run([*run, "produce", str(pop), "--progress"], env=env, check=True)
+        click.echo(_step([*run, "produce", str(pop), "--progress"], env), nl=False)
         published = time.monotonic() - started
         # the population has a past: its events are stamped with when they became known, so
         # the days before today are rebuilt from the input topics as known at their end
         first = json.loads((pop / MANIFEST_FILE).read_text())["history"]["window_start"]
         started = time.monotonic()
-        done = subprocess.run([*run, "history", "backfill", "--from", first], env=env,
-                              check=True, stdout=subprocess.PIPE, text=True)  # fmt: skip
-        days = done.stdout.splitlines()
+        days = _step([*run, "history", "backfill", "--from", first], env).splitlines()
         click.echo(
             f"\nPublished the demo population in {published:.1f} s; backfilled its history of "
             f"{len(days)} days ({days[0].split()[0]} .. {days[-1].split()[0]}) in "

@@ -9,21 +9,18 @@ import faust
 from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
 
+from streams.engine.health import is_ready
 from streams.engine.worker import Worker
 from streams.kafka.partitioning import partition_of
 from streams.service import explain
 from streams.service.timeline import history_csv, history_rows, parse_query, wants_csv
 
-
-def is_ready(worker: Worker) -> bool:
-    """Ready: client state recovered, ledger rebuilt, the counts view caught up, and no input
-    waiting for the schema registry."""
-    return bool(
-        worker.runtime.recovered
-        and worker.counts_view.caught_up.is_set()
-        and worker.schemas.available
-        and worker.schemas.writable
-    )
+#: The answer of /counts before the worker has read a whole table from the counts topic: no
+#: figures rather than figures that may be wrong (the page shows it as stale).
+NOT_SERVING = {
+    "error": "no complete table yet: the counts topic is being read or has none",
+    "stale": True,
+}
 
 
 def explain_getter(app: faust.App, worker: Worker) -> explain.Getter:
@@ -52,10 +49,14 @@ def register_views(app: faust.App, worker: Worker) -> None:
 
     @app.page("/counts")
     async def counts(self: web.View, request: web.Request) -> web.Response:
+        if not view.serving():
+            return self.json(NOT_SERVING, status=503)
         return self.json([row.to_json() for row in view.rows(runtime.today())])
 
     @app.page("/counts/{regio_code}")
     async def region(self: web.View, request: web.Request, regio_code: str) -> web.Response:
+        if not view.serving():
+            return self.json(NOT_SERVING, status=503)
         for row in view.rows(runtime.today()):
             if row.regio_code == regio_code.upper():
                 return self.json(row.to_json())
@@ -63,17 +64,24 @@ def register_views(app: faust.App, worker: Worker) -> None:
 
     @app.page("/healthz")
     async def healthz(self: web.View, request: web.Request) -> web.Response:
-        return self.json({"status": "ok"})
+        live, why = worker.health.live(settings.stall_seconds)
+        if live:
+            return self.json({"status": "ok"})
+        return self.json({"status": "stuck", "reason": why}, status=503)
 
     @app.page("/readyz")
     async def readyz(self: web.View, request: web.Request) -> web.Response:
         ready = is_ready(worker)
+        current, why = worker.health.current(settings.stale_seconds)
         body: dict[str, Any] = {
             "ready": ready,
             "state_recovered": runtime.recovered,
             "counts_view_caught_up": view.caught_up.is_set(),
             "schema_registry_available": worker.schemas.available,
+            "following_input": current,
         }
+        if not current:
+            body["reason"] = why
         return self.json(body, status=200 if ready else 503)
 
     async def history(view: web.View, request: web.Request, path: str) -> web.Response:

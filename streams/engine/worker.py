@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from streams.domain import Regions
+from streams.engine.health import Health
 from streams.engine.metrics import Metrics
 from streams.kafka.countsview import CountsView
 from streams.kafka.history import HistoryView
@@ -30,3 +31,4 @@ class Worker:
     schemas: SchemaGate  # writer schemas before decoding, ours registered before writing
     daybook: Daybook
     history_view: HistoryView
+    health: Health = field(default_factory=Health)

@@ -78,11 +78,11 @@ async def publish(
     if writers is not None:
         await register_inputs(settings, writers)
     producer = clients.producer(settings, linger_ms=20, max_batch_size=256 * 1024)
-    await producer.start()
     sent = 0
     started = time.monotonic()
     pending: list[asyncio.Future[Any]] = []
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await producer.start()
         for item in items:
             topic, key, value = item[0], item[1], item[2]
             at = item[3] if len(item) == 4 else None

@@ -19,8 +19,16 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from streams.kafka import clients
+from streams.kafka.failures import ACLS, AccessDenied
+from streams.kafka.security import principal_hint
 from streams.service.ports import InputMessage
 from streams.settings import Settings
+
+TOPIC_AUTHORIZATION_FAILED = 29
+
+
+class MissingTopic(LookupError):
+    """A topic the command needs does not exist; the message says to run `topics create`."""
 
 
 async def read_to_end(
@@ -42,8 +50,8 @@ async def read_to_end(
     if not tps:
         return
     consumer = clients.consumer(settings, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await consumer.start()
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         for tp in tps:
@@ -121,24 +129,31 @@ async def offsets_after(
 
 
 async def require_topics(settings: Settings, topics: Sequence[str]) -> None:
-    """Raise LookupError naming the first topic that does not exist."""
+    """Raise MissingTopic naming the first topic that does not exist."""
     await partitions_of(settings, topics)
 
 
 async def partitions_of(settings: Settings, topics: Sequence[str]) -> dict[str, set[int]]:
-    """The partitions of each topic; LookupError naming the first that does not exist."""
+    """The partitions of each topic; MissingTopic naming the first that does not exist."""
     admin = clients.admin(settings)
-    await admin.start()
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await admin.start()
         described = {t["topic"]: t for t in await admin.describe_topics(list(topics))}
     finally:
         with contextlib.suppress(Exception):
             await admin.close()
     found: dict[str, set[int]] = {}
     for topic in topics:
+        if described.get(topic, {}).get("error_code") == TOPIC_AUTHORIZATION_FAILED:
+            raise AccessDenied(
+                f"{principal_hint(settings)} may not describe topic {topic!r} (no ACL for "
+                f"DESCRIBE, READ or WRITE on it): {ACLS}"
+            )
         partitions = described.get(topic, {}).get("partitions") or []
         if not partitions:
-            raise LookupError(f"topic {topic!r} does not exist (run `transparantie topics create`)")
+            raise MissingTopic(
+                f"topic {topic!r} does not exist (run `transparantie topics create`)"
+            )
         found[topic] = {p["partition"] for p in partitions}
     return found
 

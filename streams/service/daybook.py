@@ -11,53 +11,49 @@ complete table of the earlier day was its final one: it is the snapshot. Days sk
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-from streams.domain import Cell, Regions, publication_table
+from streams.domain import Regions, publication_table
 from streams.service.history import Provenance, Snapshot, Source
-from streams.service.ports import Wire
+from streams.service.reports import SubtotalReport, complete
 
 
 class Daybook:
-    """Keeps the last complete same-day set of subtotal messages; says when a day ended."""
+    """Keeps the last complete same-day set of subtotal reports; says when a day ended."""
 
-    def __init__(self, regions: Regions, partitions: int, wire: Wire) -> None:
+    def __init__(self, regions: Regions, partitions: int) -> None:
         self.regions = regions
         self.partitions = partitions
-        self.wire = wire
-        self.latest: dict[int, tuple[date, bytes]] = {}  # input partition -> (day, message)
-        self.kept: tuple[date, dict[int, bytes]] | None = None
+        self.kept: tuple[date, list[SubtotalReport]] | None = None
 
-    def receive(self, value: bytes) -> list[Snapshot]:
-        """Take one subtotal message; return the snapshot of the day that it ended, if any."""
-        partition, day, _ = self.wire.subtotal_provenance(value)
-        self.latest[partition] = (day, value)
-        if len(self.latest) < self.partitions:
-            return []
-        days = {d for d, _ in self.latest.values()}
-        if len(days) != 1:
-            return []  # the workers' days are moving: not a table of one day
+    def observe(self, reports: Iterable[SubtotalReport], generation: int) -> list[Snapshot]:
+        """Look at the aggregator's latest report of every partition; return the snapshot of
+        the day that ended, if they are the first complete table of a later day."""
+        reports = list(reports)
+        found = complete(reports, self.partitions, generation)
+        if found is None:
+            return []  # incomplete, of another generation, or the workers' days are moving
         ended = []
-        if self.kept is not None and day > self.kept[0]:
+        if self.kept is not None and found.day > self.kept[0]:
             ended.append(self.snapshot(*self.kept))
-        self.kept = (day, {p: v for p, (_, v) in self.latest.items()})
+        self.kept = (found.day, reports)
         return ended
 
-    def reset(self, values: Iterable[bytes]) -> None:
-        """Start again from the aggregator's recovered latest messages (after a rebalance)."""
-        self.latest.clear()
+    def reset(self, reports: Iterable[SubtotalReport]) -> None:
+        """Start again from the aggregator's recovered reports (after a rebalance): a set that
+        was complete in the generation it was sent in was a true table of its day."""
         self.kept = None
-        for value in values:
-            self.receive(value)
+        reports = list(reports)
+        if reports:
+            self.observe(reports, max(r.generation for r in reports))
 
-    def snapshot(self, day: date, messages: dict[int, bytes]) -> Snapshot:
-        """The table of `day` from one message per input partition, with their positions."""
-        cells: Counter[Cell] = Counter()
+    def snapshot(self, day: date, reports: list[SubtotalReport]) -> Snapshot:
+        """The table of `day` from one report per input partition, with their positions."""
+        found = complete(reports, self.partitions, reports[0].generation)
+        assert found is not None  # kept only when complete
         offsets: dict[tuple[str, int], int] = {}
-        for value in messages.values():
-            cells.update(self.wire.decode_subtotals(value)[1])
-            offsets.update(self.wire.subtotal_provenance(value)[2])
-        rows = tuple(publication_table(cells, self.regions, day))
+        for report in reports:
+            offsets.update(report.positions)
+        rows = tuple(publication_table(found.cells, self.regions, day))
         return Snapshot(day, rows, Provenance(offsets, Source.LIVE))

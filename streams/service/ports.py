@@ -8,7 +8,6 @@ decoders and encoders (`Wire`, built by `streams.codecs.wire`), a metrics sink
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -19,10 +18,10 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, NamedTuple, Protocol
 
 from streams.domain import Cell, ClientState, Event, RegionCounts
+from streams.service.reports import SubtotalReport
 
 
 class DecodeError(ValueError):
@@ -75,11 +74,8 @@ class Wire:
     decoders: Mapping[str, Decode]  # input topic -> decoder of its events
     encode_dead_letter: Callable[[Mapping[str, Any]], bytes]
     encode_counts: Callable[[RegionCounts], bytes]
-    #: (partition, cells, day, input topic -> position in that partition) -> message
-    encode_subtotals: Callable[[int, Mapping[Cell, int], date, Mapping[str, int]], bytes]
-    decode_subtotals: Callable[[bytes], tuple[int, Counter[Cell]]]
-    #: message -> (partition, day, (input topic, partition) -> the first offset not reflected)
-    subtotal_provenance: Callable[[bytes], tuple[int, date, dict[tuple[str, int], int]]]
+    encode_subtotals: Callable[[SubtotalReport], bytes]
+    decode_subtotals: Callable[[bytes], SubtotalReport]
 
 
 class WorkerMetrics(Protocol):

@@ -97,8 +97,10 @@ def test_reconcile_finds_no_drift_after_convergence_and_names_a_tampered_region(
         assert body["rejected"] == {"DecodeError": 1}
         assert body["as_of"] == AS_OF and body["clients"] > 0
 
-        # drift: a fake row for AM05 in the counts topic (the aggregator republishes a region
-        # only when it changes, so the fake stays)
+        # drift: a fake row for AM05 in the counts topic, with the worker stopped (a running
+        # aggregator republishes every row every REPUBLISH_INTERVAL_SECONDS: the fake would
+        # be gone within seconds)
+        worker.stop()
         am05 = next(r for r in expected if r["regio_code"] == "AM05")
         fake_total = 10 if am05["totaal"] != 10 else 11  # a figure the population has not
         fake = RegionCounts(
