@@ -18,7 +18,7 @@ from streams.codecs.writers import WriterSchemas
 from streams.kafka import clients
 from streams.kafka.reader import follow, read_once
 from streams.kafka.registry import history_outputs, schema_gate
-from streams.service.history import PublicationSnapshots, Snapshot, around
+from streams.service.history import Snapshot
 from streams.service.ports import DecodeError
 from streams.service.schemas import SchemaGate
 from streams.settings import Settings
@@ -82,15 +82,6 @@ async def read_snapshots(
     unbounded), one per day (the latest written), in day order."""
     view = await HistoryView(settings).read_once(timeout)
     return view.snapshots(first, last)
-
-
-async def read_publication_snapshots(
-    settings: Settings, peildatum: date, timeout: float = 30.0
-) -> PublicationSnapshots:
-    """The snapshots a publication of `peildatum` needs: that day, the previous quarter end and
-    the same day a year earlier (None where the history has none)."""
-    view = await HistoryView(settings).read_once(timeout)
-    return around(view.by_day.values(), peildatum)
 
 
 async def write_snapshots(

@@ -145,21 +145,3 @@ def changes(now: Sequence[RegionCounts], then: Iterable[RegionCounts] | None) ->
         for row in now
         for figure in COUNT_FIELDS
     ]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PublicationSnapshots:
-    """What a publication of one peildatum compares: the day itself, the quarter end before it
-    and the same day a year earlier (None where the history has no snapshot)."""
-
-    now: Snapshot | None
-    previous_quarter: Snapshot | None
-    year_earlier: Snapshot | None
-
-
-def around(snapshots: Iterable[Snapshot], day: date) -> PublicationSnapshots:
-    """The snapshots a publication of `day` needs, from any collection of snapshots."""
-    by_day = {s.peildatum: s for s in snapshots}
-    return PublicationSnapshots(
-        by_day.get(day), by_day.get(previous_quarter_end(day)), by_day.get(year_earlier(day))
-    )
