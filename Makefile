@@ -26,8 +26,9 @@ lint:
 	ruff format --check streams tests bench
 	mypy streams bench
 
-bench:  ## core benchmarks: apply+classify, decode+apply+classify
+bench:  ## core benchmarks (apply+classify, decode+apply+classify); history (backfill, snapshots)
 	$(PYTHON) -m bench.core
+	$(PYTHON) -m bench.history
 
 bench-live:  ## live benchmarks on a local broker: plain aiokafka vs naive Faust vs the worker
 	$(PYTHON) -m bench.live --also-memory $(BENCH_LIVE_ARGS)

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     topic_subtotals: str = "transparantie.region-subtotals"
     topic_counts: str = "transparantie.region-counts"
     topic_dead_letters: str = "transparantie.dead-letters"
+    topic_history: str = "transparantie.history"
     partitions: int = 4
     replication_factor: int = 1
     data_dir: Path = Path(".cache/worker")

@@ -6,7 +6,15 @@ import contextlib
 
 import click
 
-from streams.cli import failures, kafka_commands, offline, reliability, schemas, security
+from streams.cli import (
+    failures,
+    history_commands,
+    kafka_commands,
+    offline,
+    reliability,
+    schemas,
+    security,
+)
 from streams.devtools import demo
 
 
@@ -35,6 +43,7 @@ def configure_logging() -> None:
 offline.register(cli)
 kafka_commands.register(cli)
 reliability.register(cli)
+history_commands.register(cli)
 security.register(cli)
 schemas.register(cli)
 cli.add_command(demo.demo)

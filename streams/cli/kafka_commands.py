@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from streams.cli.offline import expand
+from streams.cli.offline import DATE, expand
 from streams.service.formats import FORMATS, Format, render
 from streams.service.ports import RegistryUnavailable
 
@@ -150,13 +151,24 @@ def worker(web_port: int | None, loglevel: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--rate", type=float, default=None, help="At most this many events per second.")
 @click.option("--progress/--no-progress", default=None)
-def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) -> None:
-    """Publish the events of Avro files (as written by `generate`) to their input topics."""
+@click.option(
+    "--timestamps/--no-timestamps", default=True, show_default=True,
+    help="Send each event with the time it became known (X.known_at beside X.avro), if any.",
+)  # fmt: skip
+def produce(
+    files: tuple[Path, ...], rate: float | None, progress: bool | None, timestamps: bool
+) -> None:
+    """Publish the events of Avro files (as written by `generate`) to their input topics.
+
+    `generate` writes beside each file the moment each event became known; the events are sent
+    with those Kafka timestamps (never later than now), so that the history can be rebuilt
+    "as known at" any day (`history backfill`). Without them they are stamped when sent.
+    """
     from tqdm import tqdm
 
     from streams.codecs.files import count_records
     from streams.codecs.wire import writer_schemas
-    from streams.kafka.producer import messages, publish
+    from streams.kafka.producer import publish, timed_messages
     from streams.settings import Settings
 
     settings = Settings()
@@ -164,10 +176,9 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=count_records(paths), unit=" events", disable=not show, file=sys.stderr)
     writers = writer_schemas(settings)
+    items = timed_messages(paths, settings, writers, timestamps)
     try:
-        sent = asyncio.run(
-            publish(messages(paths, settings, writers), settings, rate, bar, writers)
-        )
+        sent = asyncio.run(publish(items, settings, rate, bar, writers))
     except RegistryUnavailable as exc:  # FRAMING=confluent: the schemas could not be registered
         raise click.ClickException(str(exc)) from exc
     bar.close()
@@ -177,8 +188,40 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--timeout", type=float, default=30.0, show_default=True)
-def report(fmt: Format, timeout: float) -> None:
-    """The publication table as it stands in the counts topic."""
+@click.option("--peildatum", type=DATE, default=None, help="A day of the history (YYYY-MM-DD).")
+@click.option(
+    "--snapshot", is_flag=True,
+    help="Prove the day's snapshot: recompute it from the input topics up to its offsets.",
+)  # fmt: skip
+@click.option(
+    "--known-at", default=None, metavar="TIME",
+    help="Recompute the day from the input messages known at TIME (ISO 8601; a date: its end).",
+)  # fmt: skip
+def report(
+    fmt: Format, timeout: float, peildatum: datetime | None, snapshot: bool, known_at: str | None
+) -> None:
+    """The publication table as it stands in the counts topic, or of a day of the history.
+
+    With --peildatum D: the history's snapshot of D; with --snapshot as well, recomputed from the
+    input topics up to exactly its offsets and proven equal (exit 1 and the differing cells
+    otherwise); with --known-at T, the table of D from the messages known at T.
+    """
+    if peildatum is not None or known_at is not None:
+        from streams.cli.history_commands import report_history
+        from streams.service.history import day_of, parse_moment
+
+        if peildatum is None:
+            assert known_at is not None
+            try:
+                day = day_of(int(parse_moment(known_at).timestamp() * 1000))
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--known-at") from exc
+        else:
+            day = peildatum.date()
+        report_history(day, snapshot, known_at, fmt, timeout)
+        return
+    if snapshot:
+        raise click.UsageError("--snapshot needs --peildatum")
     from streams.kafka.countsview import CountsView
     from streams.service.clock import Clock
     from streams.service.reference import load_regions

@@ -20,18 +20,23 @@ def all_region_codes(regions: Regions) -> tuple[str, ...]:
 
 
 def encode(report: SubtotalReport, regions: Regions) -> bytes:
-    """One message with the absolute counts of every region (zeros too) of one partition."""
+    """One message with the absolute counts of every region (zeros too) of one partition, and
+    the positions it reflects: input topic -> the first offset of its partition not in them."""
     body: dict[str, dict[str, int]] = {code: {} for code in all_region_codes(regions)}
     for (regio, column), count in report.cells.items():
         if count:
             body.setdefault(regio, {})[column.value] = count
-    message = {
+    message: dict[str, Any] = {
         "partition": report.partition,
         "partitions": report.partitions,
         "generation": report.generation,
         "as_of": report.day.isoformat(),
         "cells": body,
     }
+    if report.positions:
+        message["positions"] = {
+            t: o for (t, q), o in sorted(report.positions.items()) if q == report.partition
+        }
     return json.dumps(message, separators=(",", ":")).encode()
 
 
@@ -44,10 +49,12 @@ def decode(raw: bytes) -> SubtotalReport:
     for regio, columns in message["cells"].items():
         for column, count in columns.items():
             cells[(regio, Column(column))] = int(count)
+    partition = int(message["partition"])
     return SubtotalReport(
-        partition=int(message["partition"]),
+        partition=partition,
         partitions=int(message.get("partitions", 0)),
         generation=int(message.get("generation", NO_GENERATION)),
         day=date.fromisoformat(message["as_of"]),
         cells=cells,
+        positions={(t, partition): int(o) for t, o in message.get("positions", {}).items()},
     )

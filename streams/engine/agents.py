@@ -8,6 +8,7 @@ partition, with its offset, into rows of the counts topic when the reports make 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -15,6 +16,7 @@ from typing import Any
 
 import faust
 
+from streams.codecs.history import snapshot_key
 from streams.engine.internals import (
     COMPACT_MEMORY_STORE,
     BatchingConsumer,
@@ -26,10 +28,15 @@ from streams.engine.internals import (
 )
 from streams.engine.publishing import Publisher
 from streams.engine.worker import Worker
+from streams.kafka.reader import committed_offsets
 from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
+from streams.service.history import Snapshot
+from streams.service.reports import SubtotalReport
 from streams.service.runtime import DayChange, Message
 
 TP = faust.types.TP
+#: Seconds a recovery waits for the group's committed offsets (the subtotals' provenance).
+COMMITTED_OFFSETS_TIMEOUT = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -150,11 +157,30 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
     @clients.on_recover
     async def rebuild_ledger() -> None:
         table_io.forget()  # the store was restored under the cache
-        if recovery_is_current(app):  # else a newer assignment's recovery calls again
-            rebuild_from_store()
-        else:
+        if not recovery_is_current(app):  # a newer assignment's recovery calls again
             log.info("a recovery that was superseded or did not read every changelog to its"
                      " end: the ledger waits for the next one")  # fmt: skip
+            return
+        # no await before the rebuild: Faust may resume the input already, and a batch
+        # handled between the two would be in the ledger but not yet in the table it reads
+        rebuild_from_store()
+        await resume_positions()
+
+    async def resume_positions() -> None:
+        """The positions the recovered state reflects: where reading resumes (the group's
+        committed offsets), the provenance of the subtotals until messages move them (a
+        message handled meanwhile already set its partition's real position)."""
+        tps = [(t, p) for t in input_topics for p in sorted(owned_input_partitions())]
+        try:
+            # bounded: recovery waits for this, and a busy coordinator must not hold it up
+            lookup = committed_offsets(settings, settings.app_id, tps)
+            runtime.resume_at(await asyncio.wait_for(lookup, COMMITTED_OFFSETS_TIMEOUT))
+        except Exception as exc:  # the snapshot of this day may then not be provable
+            log.warning(
+                "could not read the committed input offsets (%s: %s): until a message arrives,"
+                " the subtotals of partitions %s carry no provenance", type(exc).__name__, exc,
+                sorted({p for _, p in tps}),
+            )  # fmt: skip
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
@@ -215,12 +241,31 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
         ),
     )
     _serialize_table(latest, key="raw", value="raw")
+    gate = worker.schemas
+    history = app.topic(settings.topic_history, key_serializer="raw", value_serializer="raw")
+    daybook, snapshots = worker.daybook, worker.history_view.codec  # the worker's writers
+    ended: list[Snapshot] = []  # days that ended, until HistorySnapshot can be written
+
+    def reports() -> list[SubtotalReport]:
+        return [aggregator.kept(v).report for v in latest.values() if v is not None]
+
+    async def close_days(observe: bool = True) -> None:
+        if observe:  # a day ended: its final table is history
+            ended.extend(daybook.observe(reports(), app.consumer_generation_id))
+        while ended and gate.writable:
+            snapshot = ended.pop(0)
+            await history.send(
+                key=snapshot_key(snapshot.peildatum), value=snapshots.encode(snapshot)
+            )
+            log.info(
+                "history: the table of %s written (%d input partitions)",
+                snapshot.peildatum.isoformat(), len(snapshot.provenance.offsets),
+            )  # fmt: skip
 
     async def send_row(key: bytes, value: bytes) -> Any:
         return await send_raw(app, settings.topic_counts, key, value, None)
 
     rows = Publisher(settings.topic_counts, send_row, aggregator.forget_published)
-    gate = worker.schemas
     skipped = False  # a publication skipped while RegionCounts could not be written
 
     async def publish_counts(everything: bool = False) -> None:
@@ -256,6 +301,7 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
             )  # fmt: skip
             if kept is not None:
                 latest[event.key] = kept
+                await close_days()
             if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
                 await publish_counts()
 
@@ -268,6 +314,7 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
             return
         if owns_aggregator():
             aggregator.own()
+            daybook.reset(reports())
             await publish_counts()
         else:
             aggregator.disown()
@@ -288,9 +335,14 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
         await worker.counts_view.run()
 
     @app.task
+    async def follow_history() -> None:
+        await worker.history_view.run()
+
+    @app.task
     async def register_output_schemas() -> None:
-        # FRAMING=confluent: RegionCounts and DeadLetter under <topic>-value, retried with
-        # backoff until the registry takes them (the worker is not ready until then)
+        # FRAMING=confluent: RegionCounts, DeadLetter and HistorySnapshot under <topic>-value,
+        # retried with backoff until the registry takes them (the worker is not ready until then)
         await gate.ready_to_write()
         if aggregator.owned:
             await publish_counts()
+            await close_days(observe=False)

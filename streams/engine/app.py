@@ -28,11 +28,13 @@ from streams.engine.web import register_views
 from streams.engine.worker import Worker
 from streams.kafka.acls import worker_acls
 from streams.kafka.countsview import CountsView
+from streams.kafka.history import HistoryView
 from streams.kafka.preflight import check_access
 from streams.kafka.registry import schema_gate, worker_outputs
 from streams.kafka.security import sasl_arguments, ssl_context, uses_sasl
 from streams.service.aggregation import Aggregator
 from streams.service.clock import Clock
+from streams.service.daybook import Daybook
 from streams.service.reference import load_regions
 from streams.service.runtime import Runtime
 from streams.settings import Settings
@@ -120,6 +122,8 @@ def create_app(settings: Settings | None = None) -> faust.App:
         Aggregator(regions, settings.partitions, wire, metrics),
         CountsView(settings, regions, writers, gate),
         gate,
+        Daybook(regions, settings.partitions),
+        HistoryView(settings, writers, gate),
     )  # fmt: skip
     app.worker = worker  # type: ignore[attr-defined]
     # tables restored from another cluster are discarded before any store opens

@@ -13,6 +13,7 @@ from streams.engine.health import is_ready
 from streams.engine.worker import Worker
 from streams.kafka.partitioning import partition_of
 from streams.service import explain
+from streams.service.timeline import history_csv, history_rows, parse_query, wants_csv
 
 #: The answer of /counts before the worker has read a whole table from the counts topic: no
 #: figures rather than figures that may be wrong (the page shows it as stale).
@@ -82,6 +83,26 @@ def register_views(app: faust.App, worker: Worker) -> None:
         if not current:
             body["reason"] = why
         return self.json(body, status=200 if ready else 503)
+
+    async def history(view: web.View, request: web.Request, path: str) -> web.Response:
+        try:
+            query = parse_query(dict(request.rel_url.query), worker.regions)
+        except ValueError as exc:
+            return view.json({"error": str(exc)}, status=400)
+        if not worker.history_view.caught_up.is_set():
+            return view.json({"error": "the history topic is still being read"}, status=503)
+        rows = history_rows(worker.history_view.snapshots(query.first, query.last), query)
+        if wants_csv(path, request.headers.get("Accept")):
+            return view.text(history_csv(rows), content_type="text/csv")  # aiohttp adds UTF-8
+        return view.json(rows)
+
+    @app.page("/history")
+    async def history_json(self: web.View, request: web.Request) -> web.Response:
+        return await history(self, request, "/history")
+
+    @app.page("/history.csv")
+    async def history_csv_file(self: web.View, request: web.Request) -> web.Response:
+        return await history(self, request, "/history.csv")
 
     explain.check_settings(settings)  # enabled without a token: refuse to start
     get = explain_getter(app, worker)

@@ -49,8 +49,8 @@ def min_in_sync_replicas(replication_factor: int) -> str:
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """All topics: inputs (co-partitioned), changelogs, subtotals, counts and dead letters;
-    every one with the min ISR of the replication factor."""
+    """All topics: inputs (co-partitioned), changelogs, subtotals, counts, dead letters and the
+    history; every one with the min ISR of the replication factor."""
     n = settings.partitions
     keep = {"retention.ms": FOREVER}
     compact = {"cleanup.policy": "compact"}
@@ -72,6 +72,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(
             settings.topic_dead_letters, 1, {**log, **keep}, "DeadLetter records (bad input)"
         ),
+        # keyed by peildatum: compaction keeps the latest snapshot of every day, for ever
+        TopicSpec(settings.topic_history, 1, {**compact, **keep}, "HistorySnapshot per day"),
     ]
     durable = {"min.insync.replicas": min_in_sync_replicas(settings.replication_factor)}
     return [replace(s, config={**durable, **s.config}) for s in specs]

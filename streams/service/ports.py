@@ -52,11 +52,16 @@ class InputMessage(NamedTuple):
     offset: int
     key: bytes | None
     value: bytes | None
+    timestamp: int | None = None  # the Kafka timestamp, epoch millis
 
 
 #: Reads topics from the given positions ((topic, partition) -> next offset; absent: the
 #: beginning) up to their end offsets as they are when reading starts, in batches.
 ReadToEnd = Callable[[Mapping[tuple[str, int], int]], AsyncIterator[Sequence[InputMessage]]]
+
+#: Reads the named partitions ((topic, partition) -> stop offset) from the beginning up to (not
+#: including) their stop offsets, in batches; every partition in offset order.
+ReadUpTo = Callable[[Mapping[tuple[str, int], int]], AsyncIterator[Sequence[InputMessage]]]
 
 #: Reads the counts topic to its end: the latest row per region code.
 ReadCounts = Callable[[], Awaitable[Mapping[str, RegionCounts]]]

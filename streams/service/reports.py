@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import NamedTuple
 
 from streams.domain import Cell
@@ -33,6 +34,9 @@ class SubtotalReport(NamedTuple):
     generation: int  # the consumer-group generation in which the sender recovered it
     day: date  # the day of counting of the cells
     cells: Mapping[Cell, int]
+    #: the input positions the cells reflect: (topic, partition) -> the first offset not in
+    #: them (the provenance of a history snapshot; empty when the sender did not know them)
+    positions: Mapping[tuple[str, int], int] = MappingProxyType({})
 
 
 class Kept(NamedTuple):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from enum import Enum
 from typing import NamedTuple
@@ -188,10 +188,20 @@ class Runtime:
         for p in sorted(partitions):
             cells = self.ledger.partitions[p].cells
             self.metrics.set_partition_cells(p, cells)  # cells that fell to 0 stay, as 0
-            report = SubtotalReport(p, self.partitions, self.generation, self.ledger.day, cells)
+            # the input positions these cells reflect: the provenance of a history snapshot
+            positions = {tp: o for tp, o in self.positions.items() if tp[1] == p}
+            report = SubtotalReport(
+                p, self.partitions, self.generation, self.ledger.day, cells, positions
+            )
             messages.append((str(p).encode(), self.wire.encode_subtotals(report)))
         return messages
 
     def resend(self) -> None:
         """A report may not have reached the topic: report every owned partition again."""
         self.dirty.update(self.owned)
+
+    def resume_at(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Where reading the owned input partitions resumes after a rebalance (the group's
+        committed offsets): what the recovered state reflects, until messages move it."""
+        for tp, offset in offsets.items():
+            self.positions.setdefault(tp, offset)
