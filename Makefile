@@ -3,7 +3,7 @@ PYTHON ?= python3
 PIP_INSTALL = $(PYTHON) -m pip install -q --disable-pip-version-check --root-user-action=ignore
 DEMO_CLIENTS ?= 50000
 
-.PHONY: install run test test-unit test-integration lint bench bench-live chaos check-deploy clean
+.PHONY: install run test test-unit test-integration lint bench bench-live soak chaos check-deploy clean
 
 install:  ## Python package and dev tools, broker jars
 	$(PIP_INSTALL) -e '.[dev]'
@@ -27,11 +27,15 @@ lint:
 	ruff format --check streams tests bench
 	mypy streams bench
 
-bench:  ## core benchmarks: apply+classify, decode+apply+classify
+bench:  ## core benchmarks (apply+classify, decode+apply+classify); history (backfill, snapshots)
 	$(PYTHON) -m bench.core
+	$(PYTHON) -m bench.history
 
 bench-live:  ## live benchmarks on a local broker: plain aiokafka vs naive Faust vs the worker
 	$(PYTHON) -m bench.live --also-memory $(BENCH_LIVE_ARGS)
+
+soak:  ## the worker at 2,000 events/s for 10 minutes, the day moving: RSS slope, p99 latency
+	$(PYTHON) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf .cache/worker .cache/demo .cache/test-broker

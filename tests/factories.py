@@ -205,4 +205,5 @@ def make_runtime(settings: Any, metrics: Any = None) -> Any:
         Clock(settings.as_of, settings.as_of_file),
         worker_wire(settings, regions()),
         metrics if metrics is not None else Metrics(),
+        settings.partitions,
     )

@@ -51,13 +51,16 @@ def probe_events(at_ms: int) -> list[Any]:
     ]
 
 
+#: (topic, key, value) messages of counted clients outside region ONBEKEND, sent beside the probes
+Background = Iterator[tuple[str, bytes, bytes]]
+
+
 async def _latency(
-    settings: Settings, pop: Path, rate: float, seconds: float, probes_per_s: float
+    settings: Settings, background: Background, rate: float, seconds: float, probes_per_s: float
 ) -> dict[str, Any]:
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
     encode, decode = event_encoder(settings), region_counts_decoder(settings)
-    background = _interleaved(pop, settings, onbekend_clients(pop))
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all",
                                 linger_ms=5, enable_idempotence=True)  # fmt: skip
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
@@ -142,12 +145,20 @@ async def _latency(
 
 
 def run_latency(
-    worker: Worker, settings: Settings, pop: Path, rate: float, seconds: float
+    worker: Worker,
+    settings: Settings,
+    pop: Path,
+    rate: float,
+    seconds: float,
+    background: Background | None = None,
 ) -> dict[str, Any]:
-    """Send background events and counted probe clients at `rate`; measure both latencies."""
+    """Send background events (the population's, once, unless `background` gives others) and
+    counted probe clients at `rate`; measure both latencies."""
+    if background is None:
+        background = _interleaved(pop, settings, onbekend_clients(pop))
     before = metrics.histogram(worker.metrics(), HISTOGRAM)
     cpu_before, t_before = cpu_seconds(worker.pid), time.monotonic()
-    result = asyncio.run(_latency(settings, pop, rate, seconds, probes_per_s=2.0))
+    result = asyncio.run(_latency(settings, background, rate, seconds, probes_per_s=2.0))
     cpu = cpu_seconds(worker.pid) - cpu_before
     after = metrics.histogram(worker.metrics(), HISTOGRAM)
     delta = {le: after[le] - before.get(le, 0.0) for le in after}

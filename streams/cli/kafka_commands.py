@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from streams.cli.offline import expand
+from streams.cli.offline import DATE, expand
 from streams.service.formats import FORMATS, Format, render
 from streams.service.ports import RegistryUnavailable
 
@@ -135,30 +136,39 @@ def topics_apply() -> None:
 @click.option("--loglevel", "-l", default=None, help="Log level (default TRANSPARANTIE_LOG_LEVEL).")
 def worker(web_port: int | None, loglevel: str | None) -> None:
     """Run one Faust worker (join the consumer group; serve /counts, /metrics, /readyz)."""
-    from streams.engine.app import create_app
+    from streams.engine.app import run_worker
     from streams.settings import Settings
 
     settings = Settings() if web_port is None else Settings(web_port=web_port)
-    app = create_app(settings)
     level = loglevel or settings.log_level
     # --quiet: no banner on stdout, which would break a log shipper's JSON lines
     quiet = ["--quiet"] if settings.log_format == "json" else []
-    sys.argv = [sys.argv[0], *quiet, "worker", "--loglevel", level,
-                "--web-port", str(settings.web_port), "--web-host", settings.web_host]  # fmt: skip
-    app.main()
+    run_worker(settings, [sys.argv[0], *quiet, "worker", "--loglevel", level,
+                          "--web-port", str(settings.web_port), "--web-host", settings.web_host])  # fmt: skip
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--rate", type=float, default=None, help="At most this many events per second.")
 @click.option("--progress/--no-progress", default=None)
-def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) -> None:
-    """Publish the events of Avro files (as written by `generate`) to their input topics."""
+@click.option(
+    "--timestamps/--no-timestamps", default=True, show_default=True,
+    help="Send each event with the time it became known (X.known_at beside X.avro), if any.",
+)  # fmt: skip
+def produce(
+    files: tuple[Path, ...], rate: float | None, progress: bool | None, timestamps: bool
+) -> None:
+    """Publish the events of Avro files (as written by `generate`) to their input topics.
+
+    `generate` writes beside each file the moment each event became known; the events are sent
+    with those Kafka timestamps (never later than now), so that the history can be rebuilt
+    "as known at" any day (`history backfill`). Without them they are stamped when sent.
+    """
     from tqdm import tqdm
 
     from streams.codecs.files import count_records
     from streams.codecs.wire import writer_schemas
-    from streams.kafka.producer import messages, publish
+    from streams.kafka.producer import publish, timed_messages
     from streams.settings import Settings
 
     settings = Settings()
@@ -166,10 +176,9 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=count_records(paths), unit=" events", disable=not show, file=sys.stderr)
     writers = writer_schemas(settings)
+    items = timed_messages(paths, settings, writers, timestamps)
     try:
-        sent = asyncio.run(
-            publish(messages(paths, settings, writers), settings, rate, bar, writers)
-        )
+        sent = asyncio.run(publish(items, settings, rate, bar, writers))
     except RegistryUnavailable as exc:  # FRAMING=confluent: the schemas could not be registered
         raise click.ClickException(str(exc)) from exc
     bar.close()
@@ -179,8 +188,40 @@ def produce(files: tuple[Path, ...], rate: float | None, progress: bool | None) 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--timeout", type=float, default=30.0, show_default=True)
-def report(fmt: Format, timeout: float) -> None:
-    """The publication table as it stands in the counts topic."""
+@click.option("--peildatum", type=DATE, default=None, help="A day of the history (YYYY-MM-DD).")
+@click.option(
+    "--snapshot", is_flag=True,
+    help="Prove the day's snapshot: recompute it from the input topics up to its offsets.",
+)  # fmt: skip
+@click.option(
+    "--known-at", default=None, metavar="TIME",
+    help="Recompute the day from the input messages known at TIME (ISO 8601; a date: its end).",
+)  # fmt: skip
+def report(
+    fmt: Format, timeout: float, peildatum: datetime | None, snapshot: bool, known_at: str | None
+) -> None:
+    """The publication table as it stands in the counts topic, or of a day of the history.
+
+    With --peildatum D: the history's snapshot of D; with --snapshot as well, recomputed from the
+    input topics up to exactly its offsets and proven equal (exit 1 and the differing cells
+    otherwise); with --known-at T, the table of D from the messages known at T.
+    """
+    if peildatum is not None or known_at is not None:
+        from streams.cli.history_commands import report_history
+        from streams.service.history import day_of, parse_moment
+
+        if peildatum is None:
+            assert known_at is not None
+            try:
+                day = day_of(int(parse_moment(known_at).timestamp() * 1000))
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--known-at") from exc
+        else:
+            day = peildatum.date()
+        report_history(day, snapshot, known_at, fmt, timeout)
+        return
+    if snapshot:
+        raise click.UsageError("--snapshot needs --peildatum")
     from streams.kafka.countsview import CountsView
     from streams.service.clock import Clock
     from streams.service.reference import load_regions
@@ -196,7 +237,26 @@ def report(fmt: Format, timeout: float) -> None:
     click.echo(render(view.rows(day), fmt), nl=False)
 
 
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
+              show_default=True)  # fmt: skip
+def lag(fmt: str) -> None:
+    """The workers' consumer group: committed offsets against end offsets, per topic and
+    partition (admin API; joins nothing, commits nothing). Exit 2 when it cannot be read."""
+    from streams.cli.render import render_lag
+    from streams.kafka.lag import group_lag
+    from streams.settings import Settings
+
+    settings = Settings()
+    try:
+        rows = asyncio.run(group_lag(settings))
+    except Exception as exc:  # operational: no broker, no topic
+        click.echo(f"error: cannot read the lag of group {settings.app_id}: {exc}", err=True)
+        sys.exit(2)
+    click.echo(render_lag(settings.app_id, rows, fmt), nl=False)
+
+
 def register(group: click.Group) -> None:
     """Add the Kafka commands to the CLI group."""
-    for command in (broker, topics, worker, produce, report):
+    for command in (broker, topics, worker, produce, report, lag):
         group.add_command(command)

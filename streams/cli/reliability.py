@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from streams.cli.failures import EXIT_FAILED, operator_line
 from streams.cli.offline import DATE
 
 LIST_FORMATS = ("table", "json")
@@ -19,8 +20,9 @@ DEFAULT_METRICS_PORT = 9091
 
 def _fail(exc: BaseException) -> None:
     """Report an operational error (broker, topic, timeout) and exit 2 (1 means drift)."""
-    click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
-    sys.exit(2)
+    line = operator_line(exc) or f"{type(exc).__name__}: {exc}"
+    click.echo(f"error: {line}", err=True)
+    sys.exit(EXIT_FAILED)
 
 
 @click.group("dead-letters")
@@ -161,7 +163,8 @@ def reconcile(
         try:
             result = once()
         except Exception as exc:  # keep running; ReconcileNotRun alerts when runs keep failing
-            click.echo(f"reconcile run failed: {type(exc).__name__}: {exc}", err=True)
+            line = operator_line(exc) or f"{type(exc).__name__}: {exc}"
+            click.echo(f"reconcile run failed: {line}", err=True)
         else:
             found.set(len(result.differences))
             last_run.set(time.time())

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
+from streams.kafka.lag import PartitionLag
 from streams.service.deadletters import DeadLetterInfo, ReplayReport
 from streams.service.formats import text_table
 from streams.service.reconcile import Result
@@ -96,3 +97,26 @@ def render_replay(report: ReplayReport) -> str:
             f"what arrives after this run, use --since-offset {report.next_since_offset}."
         )
     return "\n".join(lines) + "\n"
+
+
+def render_lag(group: str, rows: Sequence[PartitionLag], fmt: str) -> str:
+    """The group's lag per topic and partition, as a text table or JSON, with the total."""
+    total = sum(r.lag for r in rows)
+    if fmt == "json":
+        body = {"group": group, "total_lag": total, "partitions": [asdict(r) for r in rows]}
+        return json.dumps(body, indent=2) + "\n"
+    table = text_table(
+        ("topic", "partition", "committed", "end", "lag"),
+        [
+            (
+                r.topic,
+                str(r.partition),
+                "-" if r.committed is None else str(r.committed),
+                str(r.end),
+                str(r.lag),
+            )
+            for r in rows
+        ],
+        right=(1, 2, 3, 4),
+    )
+    return table + f"\ngroup {group}: {total} message(s) to process in all\n"

@@ -1,7 +1,10 @@
-"""Avro object container files of events (as `generate` writes them and `replay` reads them)."""
+"""Avro object container files of events (as `generate` writes them and `replay` reads them),
+and the Kafka timestamps beside them."""
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,26 @@ from streams.codecs.avro import EVENT_SCHEMA_NAMES, parsed_schema, reader_schema
 from streams.codecs.events import event_to_record, schema_name_of
 from streams.domain import Event
 from streams.service.ports import DecodeError
+
+#: Beside an event file X.avro, X.known_at may hold the moment each of its records became known
+#: (the Kafka timestamp to send it with): epoch millis as little-endian int64, in file order.
+KNOWN_AT_SUFFIX = ".known_at"
+
+
+def known_at_path(path: Path) -> Path:
+    """Where the Kafka timestamps of an event file's records are kept."""
+    return path.with_suffix(KNOWN_AT_SUFFIX)
+
+
+def read_known_at(path: Path) -> array[int] | None:
+    """The Kafka timestamps of the records of an event file, or None when it has none."""
+    beside = known_at_path(path)
+    if not beside.exists():
+        return None
+    stamps = array("q", beside.read_bytes())
+    if sys.byteorder == "big":
+        stamps.byteswap()
+    return stamps
 
 
 def schema_name_of_file(path: Path) -> str:

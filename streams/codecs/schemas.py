@@ -12,7 +12,7 @@ from typing import Any
 import fastavro
 
 EVENT_SCHEMA_NAMES = ("ClientRegistration", "Indication", "RegisterMembership", "ProfileEdit")
-OUTPUT_SCHEMA_NAMES = ("RegionCounts", "DeadLetter")
+OUTPUT_SCHEMA_NAMES = ("RegionCounts", "DeadLetter", "HistorySnapshot")
 SCHEMA_NAMES = EVENT_SCHEMA_NAMES + OUTPUT_SCHEMA_NAMES
 
 

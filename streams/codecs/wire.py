@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict
-from datetime import date
 
 from streams.codecs import subtotals
 from streams.codecs.avro import AvroCodec
 from streams.codecs.events import EventDecoder
 from streams.codecs.writers import WriterSchemas
-from streams.domain import Cell, RegionCounts, Regions
+from streams.domain import RegionCounts, Regions
 from streams.service.ports import Wire
+from streams.service.reports import SubtotalReport
 from streams.settings import Settings
 
 
@@ -29,8 +28,8 @@ def worker_wire(settings: Settings, regions: Regions, writers: WriterSchemas | N
     def encode_counts(row: RegionCounts) -> bytes:
         return counts.encode(asdict(row))
 
-    def encode_subtotals(partition: int, cells: Mapping[Cell, int], day: date) -> bytes:
-        return subtotals.encode(partition, cells, regions, day)
+    def encode_subtotals(report: SubtotalReport) -> bytes:
+        return subtotals.encode(report, regions)
 
     return Wire(
         decoders={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -16,6 +17,16 @@ import click
 VERDICT_SECONDS = 120.0
 
 
+def _step(command: list[str], env: dict[str, str]) -> str:
+    """Run one command of the demo and return what it printed (its progress and errors go to
+    the terminal); when it fails, it said why on stderr: stop in one line."""
+    done = subprocess.run(command, env=env, check=False, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        step = " ".join(command[3:5])
+        raise click.ClickException(f"`transparantie {step}` failed (exit {done.returncode})")
+    return done.stdout
+
+
 @click.command()
 @click.option(
     "--clients", type=int, default=50_000, show_default=True, help="Demo population size."
@@ -23,19 +34,27 @@ VERDICT_SECONDS = 120.0
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--web-port", type=int, default=6066, show_default=True)
 def demo(clients: int, seed: int, web_port: int) -> None:
-    """Start the local broker, create topics, run a worker and publish a demo population."""
+    """Start the local broker, create topics, run a worker, publish a demo population and
+    backfill its history (five quarters)."""
     from streams.devtools import broker as local
+    from streams.devtools.generate import EXPECTED_QUARTERS_FILE, MANIFEST_FILE
     from streams.devtools.stack import Worker, WorkerExited, population
     from streams.service.clock import amsterdam_today
     from streams.settings import Settings
 
-    local.start()
     settings = Settings(web_port=web_port)
+    if settings.security_protocol != "PLAINTEXT":
+        raise click.ClickException(
+            "the demo starts a local PLAINTEXT broker: unset TRANSPARANTIE_SECURITY_PROTOCOL (now "
+            f"{settings.security_protocol}), or run topics create, worker and produce yourself "
+            "against your cluster"
+        )
+    local.start()
     env = {**os.environ, "TRANSPARANTIE_WEB_PORT": str(web_port)}
     as_of = settings.as_of or amsterdam_today()
     env.setdefault("TRANSPARANTIE_AS_OF", as_of.isoformat())
     run = [sys.executable, "-m", "streams"]
-    subprocess.run([*run, "topics", "create"], env=env, check=True)
+    _step([*run, "topics", "create"], env)
     pop = population(
         Path(".cache") / "demo" / f"{clients}-{seed}-{as_of.isoformat()}", clients, seed, as_of,
         progress=True,
@@ -45,11 +64,21 @@ def demo(clients: int, seed: int, web_port: int) -> None:
     try:
         worker.wait_ready(timeout=math.inf)  # recovering a large state may take a while
         started = time.monotonic()
-        subprocess.run([*run, "produce", str(pop), "--progress"], env=env, check=True)
+        click.echo(_step([*run, "produce", str(pop), "--progress"], env), nl=False)
+        published = time.monotonic() - started
+        # the population has a past: its events are stamped with when they became known, so
+        # the days before today are rebuilt from the input topics as known at their end
+        first = json.loads((pop / MANIFEST_FILE).read_text())["history"]["window_start"]
+        started = time.monotonic()
+        days = _step([*run, "history", "backfill", "--from", first], env).splitlines()
         click.echo(
-            f"\nPublished the demo population in {time.monotonic() - started:.1f} s.\n"
+            f"\nPublished the demo population in {published:.1f} s; backfilled its history of "
+            f"{len(days)} days ({days[0].split()[0]} .. {days[-1].split()[0]}) in "
+            f"{time.monotonic() - started:.1f} s.\n"
             f"  live page : {worker.url}/\n  table JSON: {worker.url}/counts\n"
-            f"  metrics   : {worker.url}/metrics\n  expected  : {pop / 'expected.json'}\n"
+            f"  history   : {worker.url}/history?regio=NL\n"
+            f"  metrics   : {worker.url}/metrics\n  expected  : {pop / 'expected.json'},"
+            f" {pop / EXPECTED_QUARTERS_FILE}\n"
             "The worker keeps running; press Ctrl-C to stop it (the broker stays up:"
             " `transparantie broker stop`)."
         )

@@ -117,6 +117,19 @@ def complete_table(
     return rows
 
 
+def is_whole(latest: Mapping[str, RegionCounts]) -> bool:
+    """Whether the latest row per region make one table: a Nederland row, every row of its
+    day, and every figure of Nederland the sum of the regions' (ONBEKEND included). A table
+    read halfway through a publication fails this, as does one mixing two days."""
+    national = latest.get(NEDERLAND)
+    if national is None:
+        return False
+    rows = [row for code, row in latest.items() if code != NEDERLAND]
+    if any(row.as_of != national.as_of for row in rows):
+        return False
+    return all(sum(getattr(row, f) for row in rows) == getattr(national, f) for f in COUNT_FIELDS)
+
+
 #: The figures of a row, in the publication's order: the four columns, totaal, beschut_wsw.
 COUNT_FIELDS: tuple[str, ...] = (
     Column.GEMEENTE_MET_PROFIEL.value,

@@ -1,12 +1,14 @@
 """The worker's agents, tables and timers: they only move data between Kafka and the service layer.
 
 Clients: the four input topics, a fetch at a time, into the changelogged client table and the
-ledger (streams/service/runtime.py); subtotals out. Aggregator: the latest subtotal per
-partition into the counts topic (streams/service/aggregation.py).
+ledger (streams/service/runtime.py); subtotal reports out. Aggregator: the latest report per
+partition, with its offset, into rows of the counts topic when the reports make a complete set
+(streams/service/aggregation.py). Each topic has one publisher (streams/engine/publishing.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -14,20 +16,35 @@ from typing import Any
 
 import faust
 
+from streams.codecs.history import snapshot_key
 from streams.engine.internals import (
     COMPACT_MEMORY_STORE,
     BatchingConsumer,
     TableIO,
     WorkerApp,
+    forget_recovery_end,
+    recovery_is_current,
     send_raw,
 )
+from streams.engine.publishing import Publisher
 from streams.engine.worker import Worker
+from streams.kafka.reader import committed_offsets
 from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
+from streams.service.history import Snapshot
+from streams.service.reports import SubtotalReport
 from streams.service.runtime import DayChange, Message
 
 TP = faust.types.TP
+#: Seconds a recovery waits for the group's committed offsets (the subtotals' provenance).
+COMMITTED_OFFSETS_TIMEOUT = 10.0
 
 log = logging.getLogger(__name__)
+
+#: RocksDB options of both tables. Faust's default write buffer is 64 MiB per partition: with
+#: five partition stores the worker's memory rose by 230 MiB before the first flush and fell
+#: back (`make soak`, docs/reliability.md), a sawtooth as tall as a leak would look within
+#: hours at moderate rates (alert WorkerMemoryGrowing). 16 MiB keeps it a quarter as tall.
+ROCKSDB_OPTIONS = {"write_buffer_size": 16 * 1024 * 1024}
 
 
 def _serialize_table(table: Any, key: str, value: str) -> None:
@@ -48,13 +65,11 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         default=None,
         partitions=settings.partitions,
         store=COMPACT_MEMORY_STORE if settings.store == "memory" else None,
+        options=dict(ROCKSDB_OPTIONS),
         key_type=bytes,
         schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="client_state"),
     )
     _serialize_table(clients, key="raw", value="client_state")
-    subtotals_topic = app.topic(
-        settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
-    )
     # RocksDB: the clients of the last 50 000-100 000 reads and writes stay decoded (~150 MB);
     # the memory store keeps every client as bytes, with no cache (docs/performance.md)
     table_io = TableIO(clients, cache_size=50_000 if settings.store == "rocksdb" else 0)
@@ -127,7 +142,7 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         partitions = owned_input_partitions()
         started = time.monotonic()
         try:
-            runtime.rebuild(table_io.items(partitions), partitions)
+            runtime.rebuild(table_io.items(partitions), partitions, app.consumer_generation_id)
         except ValueError as exc:  # a state this version cannot read; the worker stays not ready
             log.critical(
                 "cannot read the client table of partitions %s (%s): this worker stays not ready;"
@@ -142,26 +157,49 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
     @clients.on_recover
     async def rebuild_ledger() -> None:
         table_io.forget()  # the store was restored under the cache
+        if not recovery_is_current(app):  # a newer assignment's recovery calls again
+            log.info("a recovery that was superseded or did not read every changelog to its"
+                     " end: the ledger waits for the next one")  # fmt: skip
+            return
+        # no await before the rebuild: Faust may resume the input already, and a batch
+        # handled between the two would be in the ledger but not yet in the table it reads
         rebuild_from_store()
+        await resume_positions()
+
+    async def resume_positions() -> None:
+        """The positions the recovered state reflects: where reading resumes (the group's
+        committed offsets), the provenance of the subtotals until messages move them (a
+        message handled meanwhile already set its partition's real position)."""
+        tps = [(t, p) for t in input_topics for p in sorted(owned_input_partitions())]
+        try:
+            # bounded: recovery waits for this, and a busy coordinator must not hold it up
+            lookup = committed_offsets(settings, settings.app_id, tps)
+            runtime.resume_at(await asyncio.wait_for(lookup, COMMITTED_OFFSETS_TIMEOUT))
+        except Exception as exc:  # the snapshot of this day may then not be provable
+            log.warning(
+                "could not read the committed input offsets (%s: %s): until a message arrives,"
+                " the subtotals of partitions %s carry no provenance", type(exc).__name__, exc,
+                sorted({p for _, p in tps}),
+            )  # fmt: skip
 
     @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        forget_recovery_end(app)  # the next recovery must read its changelogs to the end
         table_io.forget()  # another worker may change these clients before they come back
         runtime.revoke({tp.partition for tp in revoked if tp.topic in input_topics})
 
-    async def publish(everything: bool = False) -> None:
-        if not runtime.recovered:
-            return
-        for key, value in runtime.subtotal_messages(everything):
-            await subtotals_topic.send(key=key, value=value)
+    async def send_report(key: bytes, value: bytes) -> Any:
+        return await send(settings.topic_subtotals, key, value, None)
+
+    reports = Publisher(settings.topic_subtotals, send_report, runtime.resend)
 
     @app.timer(interval=0.1)
     async def publish_changed_subtotals() -> None:
-        await publish()
+        await reports.publish(runtime.subtotal_messages)
 
     @app.timer(interval=settings.republish_interval_seconds)
     async def republish_all_subtotals() -> None:
-        await publish(everything=True)
+        await reports.publish(lambda: runtime.subtotal_messages(everything=True))
 
     def state_of(partition: int, client_id: str) -> Any:
         stored = table_io.get(partition, client_id.encode())
@@ -186,7 +224,7 @@ def _update_lag(app: faust.App, worker: Worker) -> None:
 
 
 def wire_aggregator(app: faust.App, worker: Worker) -> None:
-    """The aggregator agent: the latest subtotal per partition -> RegionCounts rows."""
+    """The aggregator agent: the latest report per partition -> RegionCounts rows."""
     settings, aggregator = worker.settings, worker.aggregator
     source = app.topic(
         settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
@@ -195,6 +233,7 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
         SUBTOTALS_TABLE,
         default=None,
         partitions=1,
+        options=dict(ROCKSDB_OPTIONS),
         key_type=bytes,
         value_type=bytes,
         schema=faust.Schema(
@@ -202,24 +241,67 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
         ),
     )
     _serialize_table(latest, key="raw", value="raw")
-    counts = app.topic(settings.topic_counts, key_serializer="raw", value_serializer="raw")
     gate = worker.schemas
-    forced_while_unwritable = False
+    history = app.topic(settings.topic_history, key_serializer="raw", value_serializer="raw")
+    daybook, snapshots = worker.daybook, worker.history_view.codec  # the worker's writers
+    ended: list[Snapshot] = []  # days that ended, until HistorySnapshot can be written
 
-    async def publish_counts(force: bool = False) -> None:
-        nonlocal forced_while_unwritable
+    def reports() -> list[SubtotalReport]:
+        return [aggregator.kept(v).report for v in latest.values() if v is not None]
+
+    async def close_days(observe: bool = True) -> None:
+        if observe:  # a day ended: its final table is history
+            ended.extend(daybook.observe(reports(), app.consumer_generation_id))
+        while ended and gate.writable:
+            snapshot = ended.pop(0)
+            await history.send(
+                key=snapshot_key(snapshot.peildatum), value=snapshots.encode(snapshot)
+            )
+            log.info(
+                "history: the table of %s written (%d input partitions)",
+                snapshot.peildatum.isoformat(), len(snapshot.provenance.offsets),
+            )  # fmt: skip
+
+    async def send_row(key: bytes, value: bytes) -> Any:
+        return await send_raw(app, settings.topic_counts, key, value, None)
+
+    rows = Publisher(settings.topic_counts, send_row, aggregator.forget_published)
+    skipped = False  # a publication skipped while RegionCounts could not be written
+
+    async def publish_counts(everything: bool = False) -> None:
+        nonlocal skipped
         if not gate.writable:  # RegionCounts not registered yet: the registering task retries
-            forced_while_unwritable = forced_while_unwritable or force
+            skipped = True
             return
-        force, forced_while_unwritable = force or forced_while_unwritable, False
+        everything, skipped = everything or skipped, False
+        generation = app.consumer_generation_id
         values = [v for v in latest.values() if v is not None]
-        for key, value in aggregator.counts_messages(values, force):
-            await counts.send(key=key, value=value)
+        await rows.publish(lambda: aggregator.counts_messages(values, generation, everything))
+
+    warned: set[int] = set()
+
+    def check_sender(value: bytes) -> None:
+        partitions = aggregator.kept(value).report.partitions
+        if partitions not in (settings.partitions, 0, *warned):  # 0: a report of an older version
+            warned.add(partitions)
+            log.warning(
+                "a worker reports partitions of %d input partitions, this one counts with %d:"
+                " the counts stay as they are until every worker has the same"
+                " TRANSPARANTIE_PARTITIONS (docs/runbook.md, WorkerNotReady)",
+                partitions, settings.partitions,
+            )  # fmt: skip
 
     @app.agent(source, name="aggregator")
     async def aggregate(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            latest[event.key] = event.value
+            check_sender(event.value)
+            kept = aggregator.take(
+                event.value, event.message.offset, latest.get(event.key),
+                app.consumer_generation_id,
+            )  # fmt: skip
+            if kept is not None:
+                latest[event.key] = kept
+                await close_days()
             if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
                 await publish_counts()
 
@@ -228,26 +310,39 @@ def wire_aggregator(app: faust.App, worker: Worker) -> None:
 
     @latest.on_recover
     async def republish_counts() -> None:
+        if not recovery_is_current(app):
+            return
         if owns_aggregator():
-            aggregator.owned = True
-            await publish_counts(force=True)
+            aggregator.own()
+            daybook.reset(reports())
+            await publish_counts()
         else:
             aggregator.disown()
 
-    @app.timer(interval=settings.clock_interval_seconds)
-    async def refresh_day() -> None:
-        # the day of counting is in every row: publish again when it moves
-        if aggregator.owned:
-            await publish_counts()
+    @app.timer(interval=settings.republish_interval_seconds)
+    async def republish_all_counts() -> None:
+        # every row again, as the reports are: a consumer that lost a message, or reads the
+        # topic while it is being compacted, has the whole table within the interval
+        await publish_counts(everything=True)
+
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        if any(tp.topic == settings.topic_subtotals for tp in revoked):
+            aggregator.disown()  # a revoked aggregator publishes nothing, not even once more
 
     @app.task
     async def follow_counts() -> None:
         await worker.counts_view.run()
 
     @app.task
+    async def follow_history() -> None:
+        await worker.history_view.run()
+
+    @app.task
     async def register_output_schemas() -> None:
-        # FRAMING=confluent: RegionCounts and DeadLetter under <topic>-value, retried with
-        # backoff until the registry takes them (the worker is not ready until then)
+        # FRAMING=confluent: RegionCounts, DeadLetter and HistorySnapshot under <topic>-value,
+        # retried with backoff until the registry takes them (the worker is not ready until then)
         await gate.ready_to_write()
         if aggregator.owned:
             await publish_counts()
+            await close_days(observe=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 from streams.domain import Cell, Column, RegionCounts
 
@@ -89,6 +89,16 @@ class Metrics:
             "Attempts to fetch or register a schema that the registry could not answer.",
             registry=r,
         )
+        self.group_lag = Gauge(
+            "transparantie_group_lag_messages",
+            "The whole consumer group's lag: end offset minus committed offset (every worker).",
+            ["topic", "partition"], registry=r,
+        )  # fmt: skip
+        self.group_lag_read = Gauge(
+            "transparantie_group_lag_read_timestamp_seconds",
+            "Unix time of the last successful read of the group's lag.", registry=r,
+        )  # fmt: skip
+        ProcessCollector(registry=r)  # process_resident_memory_bytes for the memory alert
 
     def record_batch(
         self,
@@ -121,6 +131,17 @@ class Metrics:
     def count_schema_registry_failure(self) -> None:
         """One attempt that the registry could not answer."""
         self.registry_failures.inc()
+
+    def set_group_lag(self, lags: Iterable[tuple[str, int, int]], read_at: float) -> None:
+        """The group's lag, (topic, partition, messages) for every consumed partition."""
+        self.group_lag.clear()  # partitions of a topic that is gone do not linger
+        for topic, partition, messages in lags:
+            self.group_lag.labels(topic, str(partition)).set(messages)
+        self.group_lag_read.set(read_at)
+
+    def forget_group_lag(self) -> None:
+        """No lag known now (it could not be read): no series rather than stale ones."""
+        self.group_lag.clear()
 
     def set_partition_cells(self, partition: int, cells: Mapping[Cell, int]) -> None:
         """Export one partition's subtotals (every cell given, zeros included)."""

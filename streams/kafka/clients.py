@@ -12,12 +12,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.client import AIOKafkaClient
 
+from streams.kafka.security import client_arguments
 from streams.settings import Settings
 
 
 def connection(settings: Settings) -> dict[str, Any]:
-    """The aiokafka arguments that say where the brokers are and how to reach them."""
-    return {"bootstrap_servers": settings.bootstrap_servers}
+    """The aiokafka arguments that say where the brokers are and how to reach them: the
+    addresses, and the protocol, TLS context and SASL credentials (streams/kafka/security.py)."""
+    return {
+        "bootstrap_servers": settings.bootstrap_servers,
+        **client_arguments(settings),
+    }
 
 
 def consumer(settings: Settings, **options: Any) -> AIOKafkaConsumer:

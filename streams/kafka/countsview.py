@@ -12,7 +12,7 @@ from aiokafka import TopicPartition
 from streams.codecs.avro import AvroCodec
 from streams.codecs.writers import WriterSchemas
 from streams.domain import RegionCounts, Regions
-from streams.domain.table import complete_table
+from streams.domain.table import complete_table, is_whole
 from streams.kafka import clients
 from streams.kafka.reader import partitions_of
 from streams.kafka.registry import schema_gate
@@ -27,7 +27,9 @@ def row_from_record(record: dict[str, Any]) -> RegionCounts:
 
 
 class CountsView:
-    """Consumes the whole counts topic (no consumer group) and keeps the latest row per region."""
+    """Consumes the whole counts topic (no consumer group) and keeps the latest row per region,
+    and the last whole table (streams.domain.table.is_whole) that they made: the table it
+    serves, so that a reader never sees a publication half applied or two days mixed."""
 
     def __init__(
         self,
@@ -39,12 +41,12 @@ class CountsView:
         self.settings = settings
         self.regions = regions
         self.latest: dict[str, RegionCounts] = {}
+        self.whole: dict[str, RegionCounts] | None = None  # None until a whole table was read
         writers = writers if writers is not None else WriterSchemas(settings.writer_schemas_dir)
         self.codec = AvroCodec("RegionCounts", settings.framing, writers)
         # a command gives up on an unreachable registry after 30 s; the worker hands in its own
         self.schemas = schemas or schema_gate(settings, writers, give_up_after=30.0)
         self.caught_up = asyncio.Event()
-        self.changed = asyncio.Event()
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         """Take one message of the counts topic."""
@@ -55,19 +57,28 @@ class CountsView:
         except (DecodeError, TypeError):
             return
         self.latest[row.regio_code] = row
-        self.changed.set()
+
+    def settle(self) -> None:
+        """After a fetch: serve the latest rows when they make a whole table."""
+        if self.latest != self.whole and is_whole(self.latest):
+            self.whole = dict(self.latest)
+
+    def serving(self) -> bool:
+        """True when the view has read the topic to its end and holds a whole table."""
+        return self.caught_up.is_set() and self.whole is not None
 
     def rows(self, fallback_day: date) -> list[RegionCounts]:
-        """The table: 35 regions in code order, ONBEKEND when non-zero, Nederland last."""
-        return complete_table(self.latest, self.regions, fallback_day)
+        """The last whole table: 35 regions in code order, ONBEKEND when non-zero, Nederland
+        last (zeros on `fallback_day` before any)."""
+        return complete_table(self.whole or {}, self.regions, fallback_day)
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Read the topic from the beginning and follow it until `stop` is set (or forever)."""
         topic = self.settings.topic_counts
         partitions = (await partitions_of(self.settings, [topic]))[topic]
         consumer = clients.consumer(self.settings)
-        await consumer.start()
-        try:
+        try:  # stopped also when it fails to start: no unclosed client
+            await consumer.start()
             tps = [TopicPartition(topic, p) for p in sorted(partitions)]
             consumer.assign(tps)
             await consumer.seek_to_beginning(*tps)
@@ -80,6 +91,7 @@ class CountsView:
                     for message in messages:
                         self.apply(message.key, message.value)
                         positions[tp] = message.offset + 1
+                self.settle()
                 if not self.caught_up.is_set() and all(positions[tp] >= end[tp] for tp in tps):
                     self.caught_up.set()
         finally:

@@ -62,8 +62,8 @@ async def replay(settings: Settings, since_offset: int = 0, dry_run: bool = Fals
     if dry_run or not report.replayed:
         return report
     producer = clients.producer(settings)
-    await producer.start()
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await producer.start()
         partitions: dict[str, set[int]] = {}
         sent: list[asyncio.Future[Any]] = []
         for d in filter(replayable, letters):

@@ -7,14 +7,17 @@ import contextlib
 
 from aiokafka.client import AIOKafkaClient
 
+from streams.kafka import clients
+from streams.settings import Settings
 
-async def metadata_ok(bootstrap: str, timeout: float) -> bool:
-    """Return True if the cluster at bootstrap returns metadata listing at least one broker."""
-    client = AIOKafkaClient(
-        bootstrap_servers=bootstrap,
-        request_timeout_ms=max(1000, int(timeout * 1000)),
-        metadata_max_age_ms=60000,
-    )
+
+async def metadata_ok(bootstrap: str, timeout: float, settings: Settings | None = None) -> bool:
+    """Return True if the cluster at bootstrap returns metadata listing at least one broker;
+    connects as `settings` say (clients.connection), in plaintext without them."""
+    connection = clients.connection(settings) if settings is not None else {}
+    connection["bootstrap_servers"] = bootstrap
+    connection["request_timeout_ms"] = max(1000, int(timeout * 1000))
+    client = AIOKafkaClient(**connection, metadata_max_age_ms=60000)
     try:
         await asyncio.wait_for(client.bootstrap(), timeout)
         return bool(client.cluster.brokers())

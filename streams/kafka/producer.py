@@ -9,30 +9,53 @@ from pathlib import Path
 from typing import Any
 
 from streams.codecs.avro import AvroCodec
-from streams.codecs.files import read_records
+from streams.codecs.files import read_known_at, read_records
 from streams.codecs.wire import writer_schemas
 from streams.codecs.writers import WriterSchemas
 from streams.kafka import clients
 from streams.kafka.registry import input_outputs, schema_gate
 from streams.settings import Settings
 
+#: (topic, key, value), and the Kafka timestamp in epoch millis (None: the time of sending).
+Message = tuple[str, bytes, bytes]
+TimedMessage = tuple[str, bytes, bytes, int | None]
+
 
 def messages(
     paths: Iterable[Path], settings: Settings, writers: WriterSchemas | None = None
-) -> Iterator[tuple[str, bytes, bytes]]:
+) -> Iterator[Message]:
     """(topic, key, value) for every record of the files, in file order, in the configured
     framing (`confluent`: with the ids that `register_inputs` put into `writers`)."""
+    for topic, key, value, _ in timed_messages(paths, settings, writers, timestamps=False):
+        yield topic, key, value
+
+
+def timed_messages(
+    paths: Iterable[Path],
+    settings: Settings,
+    writers: WriterSchemas | None = None,
+    timestamps: bool = True,
+) -> Iterator[TimedMessage]:
+    """(topic, key, value, timestamp) for every record of the files, as `messages`; the
+    timestamp is when the record became known (the file's X.known_at) when there is one and
+    `timestamps`, but never later than now (the broker refuses a timestamp far ahead)."""
     writers = writers if writers is not None else writer_schemas(settings)
     codecs: dict[str, AvroCodec] = {}
+    now = int(time.time() * 1000)
     for path in paths:
-        for name, record in read_records(path):
+        stamps = read_known_at(path) if timestamps else None
+        for i, (name, record) in enumerate(read_records(path)):
             codec = codecs.get(name) or codecs.setdefault(
                 name, AvroCodec(name, settings.framing, writers)
             )
+            if stamps is not None and i >= len(stamps):
+                raise ValueError(f"{path} has more records than timestamps beside it")
+            at = None if stamps is None else min(stamps[i], now)
             yield (
                 settings.topic_for_schema(name),
                 record["client_id"].encode(),
                 codec.encode(record),
+                at,
             )
 
 
@@ -44,7 +67,7 @@ async def register_inputs(settings: Settings, writers: WriterSchemas) -> None:
 
 
 async def publish(
-    items: Iterable[tuple[str, bytes, bytes]],
+    items: Iterable[Message | TimedMessage],
     settings: Settings,
     rate: float | None = None,
     progress: Any = None,
@@ -55,13 +78,15 @@ async def publish(
     if writers is not None:
         await register_inputs(settings, writers)
     producer = clients.producer(settings, linger_ms=20, max_batch_size=256 * 1024)
-    await producer.start()
     sent = 0
     started = time.monotonic()
     pending: list[asyncio.Future[Any]] = []
-    try:
-        for topic, key, value in items:
-            pending.append(await producer.send(topic, value=value, key=key))
+    try:  # stopped also when it fails to start: no unclosed client
+        await producer.start()
+        for item in items:
+            topic, key, value = item[0], item[1], item[2]
+            at = item[3] if len(item) == 4 else None
+            pending.append(await producer.send(topic, value=value, key=key, timestamp_ms=at))
             sent += 1
             if progress is not None:
                 progress.update(1)

@@ -41,7 +41,13 @@ def worker_outputs(settings: Settings) -> dict[str, str]:
     return {
         "RegionCounts": subject_of(settings.topic_counts),
         "DeadLetter": subject_of(settings.topic_dead_letters),
+        **history_outputs(settings),
     }
+
+
+def history_outputs(settings: Settings) -> dict[str, str]:
+    """The schema of the history topic (the worker and `history backfill` write it)."""
+    return {"HistorySnapshot": subject_of(settings.topic_history)}
 
 
 def input_outputs(settings: Settings) -> dict[str, str]:

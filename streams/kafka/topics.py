@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from aiokafka.admin import NewTopic
 
 from streams.kafka import clients
+from streams.kafka.failures import AccessDenied
+from streams.kafka.security import principal_hint
 from streams.settings import Settings
 
 CLIENTS_TABLE = "clients"
 SUBTOTALS_TABLE = "region-subtotals"
 FOREVER = "-1"
+TOPIC_AUTHORIZATION_FAILED = 29
+TOPIC_ALREADY_EXISTS = 36
 #: Segment size of the client changelog. Kafka compacts only closed segments, and rolls one
 #: at 1 GiB by default: with a million clients the whole changelog sat in the active segment,
 #: never compacted, and a cold start read every state a client ever had (4.8M records). At
@@ -44,8 +49,8 @@ def min_in_sync_replicas(replication_factor: int) -> str:
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """All topics: inputs (co-partitioned), changelogs, subtotals, counts and dead letters;
-    every one with the min ISR of the replication factor."""
+    """All topics: inputs (co-partitioned), changelogs, subtotals, counts, dead letters and the
+    history; every one with the min ISR of the replication factor."""
     n = settings.partitions
     keep = {"retention.ms": FOREVER}
     compact = {"cleanup.policy": "compact"}
@@ -67,6 +72,8 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(
             settings.topic_dead_letters, 1, {**log, **keep}, "DeadLetter records (bad input)"
         ),
+        # keyed by peildatum: compaction keeps the latest snapshot of every day, for ever
+        TopicSpec(settings.topic_history, 1, {**compact, **keep}, "HistorySnapshot per day"),
     ]
     durable = {"min.insync.replicas": min_in_sync_replicas(settings.replication_factor)}
     return [replace(s, config={**durable, **s.config}) for s in specs]
@@ -75,13 +82,14 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 async def create_topics(settings: Settings) -> list[tuple[TopicSpec, bool]]:
     """Create missing topics; return each spec with True when it was created now."""
     admin = clients.admin(settings)
-    await admin.start()
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await admin.start()
         existing = set(await admin.list_topics())
         specs = topic_specs(settings)
         missing = [s for s in specs if s.name not in existing]
+        created = set()
         if missing:
-            await admin.create_topics(
+            response = await admin.create_topics(
                 [
                     NewTopic(
                         s.name, s.partitions, settings.replication_factor, topic_configs=s.config
@@ -89,6 +97,25 @@ async def create_topics(settings: Settings) -> list[tuple[TopicSpec, bool]]:
                     for s in missing
                 ]
             )
-        return [(s, s in missing) for s in specs]
+            created = _created(response.topic_errors, settings)
+        return [(s, s.name in created) for s in specs]
     finally:
         await admin.close()
+
+
+def _created(topic_errors: list[tuple[Any, ...]], settings: Settings) -> set[str]:
+    """The topics the broker created; raise on any it refused (the admin client does not)."""
+    created = set()
+    for topic, code, *message in topic_errors:
+        if code == 0:
+            created.add(topic)
+        elif code == TOPIC_AUTHORIZATION_FAILED:
+            raise AccessDenied(
+                f"{principal_hint(settings)} may not create topic {topic!r}: run "
+                "`topics create` as the cluster's admin, or grant CREATE as listed in "
+                f"docs/operations.md (Least privilege)"
+            )
+        elif code != TOPIC_ALREADY_EXISTS:  # created meanwhile by another `topics create`
+            reason = message[0] if message and message[0] else f"error code {code}"
+            raise RuntimeError(f"the broker refused to create topic {topic!r}: {reason}")
+    return created

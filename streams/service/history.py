@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from streams.domain import COUNT_FIELDS, RegionCounts
+from streams.service.clock import AMSTERDAM
 
 #: The publication's peildata: the last day of each quarter (month, day).
 QUARTER_ENDS: tuple[tuple[int, int], ...] = ((3, 31), (6, 30), (9, 30), (12, 31))
@@ -35,6 +36,8 @@ class Provenance:
     source: Source = Source.LIVE
     #: for a backfilled day: only events with a Kafka timestamp at or before this time
     known_at: datetime | None = None
+    #: when the snapshot was written to the history topic (None before it was)
+    made_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,33 @@ class Snapshot:
     def row(self, regio_code: str) -> RegionCounts | None:
         """The row of one region (or NL), if the snapshot has it."""
         return next((r for r in self.rows if r.regio_code == regio_code), None)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last millisecond of a counting day in Europe/Amsterdam: a backfilled day is the table
+    "as known at" this moment (the events known by the end of the day)."""
+    midnight = datetime.combine(day + timedelta(days=1), time(), AMSTERDAM)
+    return midnight - timedelta(milliseconds=1)
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as ISO 8601 in Europe/Amsterdam, to the millisecond (as the days are counted)."""
+    return moment.astimezone(AMSTERDAM).isoformat(timespec="milliseconds")
+
+
+def parse_moment(text: str) -> datetime:
+    """A moment given on the command line: an ISO 8601 date and time (in Europe/Amsterdam when it
+    names no offset), or a bare date for the end of that day; ValueError otherwise."""
+    text = text.strip()
+    if len(text) == 10:
+        return end_of_day(date.fromisoformat(text))
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=AMSTERDAM)
+
+
+def day_of(timestamp_ms: int) -> date:
+    """The counting day (in Europe/Amsterdam) that a Kafka timestamp (epoch millis) falls on."""
+    return datetime.fromtimestamp(timestamp_ms / 1000, AMSTERDAM).date()
 
 
 def is_quarter_end(day: date) -> bool:

@@ -8,7 +8,6 @@ decoders and encoders (`Wire`, built by `streams.codecs.wire`), a metrics sink
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -19,10 +18,10 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, NamedTuple, Protocol
 
 from streams.domain import Cell, ClientState, Event, RegionCounts
+from streams.service.reports import SubtotalReport
 
 
 class DecodeError(ValueError):
@@ -53,11 +52,16 @@ class InputMessage(NamedTuple):
     offset: int
     key: bytes | None
     value: bytes | None
+    timestamp: int | None = None  # the Kafka timestamp, epoch millis
 
 
 #: Reads topics from the given positions ((topic, partition) -> next offset; absent: the
 #: beginning) up to their end offsets as they are when reading starts, in batches.
 ReadToEnd = Callable[[Mapping[tuple[str, int], int]], AsyncIterator[Sequence[InputMessage]]]
+
+#: Reads the named partitions ((topic, partition) -> stop offset) from the beginning up to (not
+#: including) their stop offsets, in batches; every partition in offset order.
+ReadUpTo = Callable[[Mapping[tuple[str, int], int]], AsyncIterator[Sequence[InputMessage]]]
 
 #: Reads the counts topic to its end: the latest row per region code.
 ReadCounts = Callable[[], Awaitable[Mapping[str, RegionCounts]]]
@@ -70,8 +74,8 @@ class Wire:
     decoders: Mapping[str, Decode]  # input topic -> decoder of its events
     encode_dead_letter: Callable[[Mapping[str, Any]], bytes]
     encode_counts: Callable[[RegionCounts], bytes]
-    encode_subtotals: Callable[[int, Mapping[Cell, int], date], bytes]
-    decode_subtotals: Callable[[bytes], tuple[int, Counter[Cell]]]
+    encode_subtotals: Callable[[SubtotalReport], bytes]
+    decode_subtotals: Callable[[bytes], SubtotalReport]
 
 
 class WorkerMetrics(Protocol):

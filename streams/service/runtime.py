@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from enum import Enum
 from typing import NamedTuple
@@ -21,6 +21,7 @@ from streams.service.clock import Clock
 from streams.service.deadletters import dead_letter_record
 from streams.service.ledger import Ledger
 from streams.service.ports import StoredClient, Wire, WorkerMetrics
+from streams.service.reports import NO_GENERATION, SubtotalReport
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,18 @@ def log_dead_letter(topic: str, partition: int, offset: int, rejection: str, rea
 class Runtime:
     """State that lives beside the Faust app in one worker process, for the client partitions."""
 
-    def __init__(self, regions: Regions, clock: Clock, wire: Wire, metrics: WorkerMetrics) -> None:
+    def __init__(
+        self, regions: Regions, clock: Clock, wire: Wire, metrics: WorkerMetrics, partitions: int
+    ) -> None:
         self.regions = regions
         self.clock = clock
         self.wire = wire
         self.metrics = metrics
+        self.partitions = partitions  # input partitions in all, said in every report
         self.ledger = Ledger(regions, clock.today())
         self.admission = Admission(wire.decoders, regions)
+        self.owned: set[int] = set()  # the partitions rebuilt since the last revocation
+        self.generation = NO_GENERATION  # the group generation of the last rebuild
         self.dirty: set[int] = set()
         self.positions: dict[tuple[str, int], int] = {}
         self.recovered = False
@@ -121,9 +127,13 @@ class Runtime:
         self.metrics.record_batch(outcomes, rejections, unknown, latencies, now)
         return Batch(changed, dead_letters)
 
-    def rebuild(self, clients: Iterable[tuple[bytes, StoredClient]], partitions: set[int]) -> None:
-        """Recompute the ledger for the owned partitions from the client table; a state that
-        cannot be read (ValueError) leaves the worker not ready."""
+    def rebuild(
+        self, clients: Iterable[tuple[bytes, StoredClient]], partitions: set[int], generation: int
+    ) -> None:
+        """Recompute the ledger for the owned partitions from the client table, recovered in
+        the group's `generation`; a state that cannot be read (ValueError) leaves the worker
+        not ready."""
+        self.owned = set()
         self.ledger.day = self.today()
         lost = set(self.ledger.partitions) - partitions
         for p in lost:
@@ -137,6 +147,8 @@ class Runtime:
         except ValueError:
             self._set_recovered(False)
             raise
+        self.owned = set(partitions)
+        self.generation = generation
         self.dirty = set(partitions)
         self._set_recovered(True)
 
@@ -145,6 +157,7 @@ class Runtime:
         for p in partitions:
             self.ledger.drop(p)
             self.dirty.discard(p)
+        self.owned -= partitions
         self.positions = {tp: o for tp, o in self.positions.items() if tp[1] not in partitions}
         self.metrics.forget_partitions(partitions)
         self._set_recovered(False)
@@ -161,18 +174,34 @@ class Runtime:
         if day < self.ledger.day:
             return DayChange.EARLIER
         self.ledger.advance(day, state_of)
-        self.dirty.update(self.ledger.partitions)  # the day is in every subtotal message
+        self.dirty.update(self.owned)  # the day is in every report
         return DayChange.LATER
 
     def subtotal_messages(self, everything: bool = False) -> list[tuple[bytes, bytes]]:
-        """(key, value) subtotal messages for dirty partitions (or all owned ones)."""
-        owned = set(self.ledger.partitions)
-        partitions = owned if everything else self.dirty & owned
-        self.dirty.clear()
+        """(key, value) report messages for the dirty partitions (or all owned ones); none
+        before recovery, and only for partitions rebuilt since they were last revoked."""
+        if not self.recovered:
+            return []
+        partitions = self.owned if everything else self.dirty & self.owned
+        self.dirty = set()
         messages = []
         for p in sorted(partitions):
             cells = self.ledger.partitions[p].cells
             self.metrics.set_partition_cells(p, cells)  # cells that fell to 0 stay, as 0
-            body = self.wire.encode_subtotals(p, cells, self.ledger.day)
-            messages.append((str(p).encode(), body))
+            # the input positions these cells reflect: the provenance of a history snapshot
+            positions = {tp: o for tp, o in self.positions.items() if tp[1] == p}
+            report = SubtotalReport(
+                p, self.partitions, self.generation, self.ledger.day, cells, positions
+            )
+            messages.append((str(p).encode(), self.wire.encode_subtotals(report)))
         return messages
+
+    def resend(self) -> None:
+        """A report may not have reached the topic: report every owned partition again."""
+        self.dirty.update(self.owned)
+
+    def resume_at(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Where reading the owned input partitions resumes after a rebalance (the group's
+        committed offsets): what the recovered state reflects, until messages move it."""
+        for tp, offset in offsets.items():
+            self.positions.setdefault(tp, offset)

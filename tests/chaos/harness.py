@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from streams.devtools.stack import PROJECT, Worker, cli, load_expected
+from tests.chaos.watch import Verdict
 
 AS_OF = "2026-11-29"
 FIELDS = ("gemeente_met_profiel", "gemeente_zonder_profiel", "uwv_met_profiel",
@@ -61,10 +62,24 @@ def all_equal(workers: list[Worker], expected: list[dict[str, Any]]) -> bool:
 
 def record(fault: str, round_: int, seconds: float, exact: bool) -> None:
     """Append one outcome to .cache/chaos/results.jsonl (summarised in docs/reliability.md)."""
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    line = {"fault": fault, "round": round_, "converge_seconds": round(seconds, 1),
-            "exact": exact, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}  # fmt: skip
-    with RESULTS.open("a") as f:
-        f.write(json.dumps(line) + "\n")
+    _append({"fault": fault, "round": round_, "converge_seconds": round(seconds, 1),
+             "exact": exact})  # fmt: skip
     outcome = "converged exactly" if exact else "did NOT converge"
     print(f"{fault} round {round_}: {outcome} in {seconds:.1f} s")
+
+
+def record_published(fault: str, round_: int, messages: Verdict, answers: Verdict) -> None:
+    """Append what was published during a fault after convergence: counts messages and
+    /counts answers checked, and how many were false."""
+    _append({"fault": fault, "round": round_, "messages_checked": messages.checked,
+             "messages_false": len(messages.false), "answers_checked": answers.checked,
+             "answers_false": len(answers.false)})  # fmt: skip
+    print(f"{fault} round {round_}: {messages.checked} counts messages checked,"
+          f" {len(messages.false)} false; {answers.checked} /counts answers checked,"
+          f" {len(answers.false)} false")  # fmt: skip
+
+
+def _append(line: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with RESULTS.open("a") as f:
+        f.write(json.dumps({**line, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}) + "\n")

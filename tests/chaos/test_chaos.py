@@ -1,14 +1,19 @@
-"""Faults under a steady stream; after each, the counts equal the expected table exactly.
+"""Faults under a steady stream; after each, the counts equal the expected table exactly. Then
+the same faults with no input: from convergence on, every message of the counts topic and
+every /counts answer of every worker must be the expected table (or, for /counts, a 503).
 
 `make chaos` runs every fault 10 times (CHAOS_ROUNDS=10); CI runs a reduced suite.
-Convergence times go to .cache/chaos/results.jsonl and docs/reliability.md.
+Convergence times and the messages checked go to .cache/chaos/results.jsonl and
+docs/reliability.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +29,9 @@ from tests.chaos.harness import (
     population,
     produce_in_background,
     record,
+    record_published,
 )
+from tests.chaos.watch import CountsPoller, CountsTopicWatcher
 from tests.integration.live import explain_difference
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -59,12 +66,40 @@ def converge(
     record(fault, round_, time.monotonic() - since, True)
 
 
+@contextlib.contextmanager
+def published_truth(
+    watcher: CountsTopicWatcher,
+    workers: Callable[[], list[Worker]],
+    expected: list[dict[str, Any]],
+    fault: str,
+    round_: int,
+) -> Iterator[None]:
+    """While the block injects a fault with no input (and waits for convergence after it):
+    every counts message published from the start and every /counts answer must be true."""
+    since = watcher.mark()
+    with CountsPoller(workers, expected) as poller:
+        yield
+        time.sleep(2.5)  # a republish of every report and row (2 s in the stack) after it
+    messages = watcher.check(since, expected)
+    record_published(fault, round_, messages, poller.verdict)
+    assert not messages.false, f"false counts messages during {fault}: {messages.false[:5]}"
+    assert not poller.verdict.false, f"false /counts during {fault}: {poller.verdict.false[:5]}"
+
+
 def test_kill_9_at_random_moments(chaos_broker: tuple[str, Path], tmp_path: Path) -> None:
     env, workers = start_stack(chaos_broker[0], tmp_path, "chaos-kill")
     names = ["a", "b"]
     workers = [worker(env, tmp_path, n).start() for n in names]
+    watcher = CountsTopicWatcher(env).start()
     done: list[Path] = []
     rng = random.Random(9)
+
+    def restart(victim: int, how: Callable[[Worker], None]) -> float:
+        how(workers[victim])
+        at = time.monotonic()
+        workers[victim] = worker(env, tmp_path, names[victim], workers[victim].port).start()
+        return at
+
     try:
         for w in workers:
             w.wait_ready()
@@ -72,16 +107,20 @@ def test_kill_9_at_random_moments(chaos_broker: tuple[str, Path], tmp_path: Path
             pop = population(tmp_path, r, CLIENTS_PER_ROUND)
             producer = produce_in_background(env, pop, RATE)
             time.sleep(rng.uniform(0.5, 3.0))
-            victim = rng.randrange(len(workers))
-            workers[victim].kill()
-            killed = time.monotonic()
-            port = workers[victim].port
-            workers[victim] = worker(env, tmp_path, names[victim], port).start()
+            killed = restart(rng.randrange(len(workers)), Worker.kill)
             assert producer.wait(300) == 0
             done.append(pop)
-            converge(workers, cumulative(done), killed, "kill -9 a worker", r)
+            expected = cumulative(done)
+            converge(workers, expected, killed, "kill -9 a worker", r)
+            with published_truth(watcher, lambda: workers, expected, "kill -9, no input", r):
+                killed = restart(rng.randrange(len(workers)), Worker.kill)
+                converge(workers, expected, killed, "kill -9 a worker, no input", r)
+            with published_truth(watcher, lambda: workers, expected, "graceful restart", r):
+                stopped = restart(rng.randrange(len(workers)), Worker.stop)
+                converge(workers, expected, stopped, "graceful restart, no input", r)
         assert json.loads(cli(env, "report", "--format", "json")) == cumulative(done)
     finally:
+        watcher.stop()
         for w in workers:
             w.stop()
 
@@ -90,6 +129,7 @@ def test_broker_stop_and_restart(chaos_broker: tuple[str, Path], tmp_path: Path)
     bootstrap, data_dir = chaos_broker
     env, _ = start_stack(bootstrap, tmp_path, "chaos-broker")
     workers = [worker(env, tmp_path, "a").start()]
+    watcher = CountsTopicWatcher(env).start()
     done: list[Path] = []
     try:
         workers[0].wait_ready()
@@ -97,14 +137,18 @@ def test_broker_stop_and_restart(chaos_broker: tuple[str, Path], tmp_path: Path)
             pop = population(tmp_path, 100 + r, CLIENTS_PER_ROUND)
             producer = produce_in_background(env, pop, RATE)
             assert producer.wait(300) == 0
-            broker.stop(data_dir)
-            stopped = time.monotonic()
-            time.sleep(3)
-            broker.start(port=CHAOS_PORT, data_dir=data_dir, wait_timeout=120)
             done.append(pop)
-            converge(workers, cumulative(done), stopped, "stop and restart the broker", r)
+            expected = cumulative(done)
+            converge(workers, expected, time.monotonic(), "the stream ends", r)
+            with published_truth(watcher, lambda: workers, expected, "broker restart", r):
+                broker.stop(data_dir)
+                stopped = time.monotonic()
+                time.sleep(3)
+                broker.start(port=CHAOS_PORT, data_dir=data_dir, wait_timeout=120)
+                converge(workers, expected, stopped, "stop and restart the broker", r)
         assert json.loads(cli(env, "report", "--format", "json")) == cumulative(done)
     finally:
+        watcher.stop()
         for w in workers:
             w.stop()
 
@@ -112,23 +156,39 @@ def test_broker_stop_and_restart(chaos_broker: tuple[str, Path], tmp_path: Path)
 def test_scale_one_to_three_to_one(chaos_broker: tuple[str, Path], tmp_path: Path) -> None:
     env, _ = start_stack(chaos_broker[0], tmp_path, "chaos-scale")
     workers = [worker(env, tmp_path, "a").start()]
+    watcher = CountsTopicWatcher(env).start()
     done: list[Path] = []
+
+    def scale_out(r: int, phase: str) -> None:
+        workers.extend(worker(env, tmp_path, f"extra-{phase}-{r}-{i}").start() for i in range(2))
+
+    def scale_in() -> float:
+        for extra in workers[1:]:
+            extra.stop()
+        del workers[1:]
+        return time.monotonic()
+
     try:
         workers[0].wait_ready()
         for r in range(max(1, rounds() // 2)):
             pop = population(tmp_path, 200 + r, CLIENTS_PER_ROUND)
             producer = produce_in_background(env, pop, RATE)
             time.sleep(1)
-            workers += [worker(env, tmp_path, f"extra-{r}-{i}").start() for i in range(2)]
+            scale_out(r, "busy")
             time.sleep(4)
-            for extra in workers[1:]:
-                extra.stop()
-            scaled_in = time.monotonic()
-            workers = workers[:1]
+            scaled_in = scale_in()
             assert producer.wait(300) == 0
             done.append(pop)
-            converge(workers, cumulative(done), scaled_in, "scale 1 -> 3 -> 1 workers", r)
+            expected = cumulative(done)
+            converge(workers, expected, scaled_in, "scale 1 -> 3 -> 1 workers", r)
+            with published_truth(watcher, lambda: list(workers), expected, "scale 1-3-1", r):
+                scale_out(r, "quiet")
+                for w in workers:
+                    w.wait_ready(120)
+                converge(workers, expected, time.monotonic(), "scale 1 -> 3, no input", r)
+                converge(workers, expected, scale_in(), "scale 3 -> 1, no input", r)
     finally:
+        watcher.stop()
         for w in workers:
             w.stop()
 

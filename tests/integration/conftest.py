@@ -12,6 +12,7 @@ import pytest
 from streams.devtools import broker
 from streams.devtools.registry import LocalRegistry
 from streams.devtools.stack import free_port, isolated_broker
+from tests.integration.secured import SecuredCluster, start_secured
 
 DEFAULT_TEST_PORT = 19092
 
@@ -39,6 +40,16 @@ def kafka_broker() -> Iterator[str]:
     """Start a clean local broker for the session and yield its bootstrap string."""
     with isolated_broker(broker_port(), broker_dir()) as status:
         yield status.bootstrap_servers
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredCluster]:
+    """A second broker for the session, secured: SASL_SSL and mutual TLS, ACLs enforced."""
+    cluster = start_secured(tmp_path_factory.mktemp("secured-kafka"))
+    try:
+        yield cluster
+    finally:
+        broker.stop(cluster.data_dir)
 
 
 # --- the schema registry (issue 11): one Apicurio Registry per session -----------------------

@@ -1,12 +1,17 @@
-"""Time-driven change: a future end or start date takes effect on its day, with no new event."""
+"""Time-driven change: a future end or start date takes effect on its day, with no new event;
+and day jumps forward and back land exactly, every time, on every worker."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from streams.codecs.events import event_from_record
+from streams.codecs.files import records_of
 from streams.devtools.stack import Worker, cli, stack_env, wait_until
 from streams.domain import (
     ClientRegistration,
@@ -15,6 +20,8 @@ from streams.domain import (
     RegisterMembership,
     RegistrationStatus,
 )
+from streams.service.reference import load_regions
+from streams.service.replay import replay
 from tests.integration.live import write_events
 
 pytestmark = [pytest.mark.kafka]
@@ -66,3 +73,58 @@ def test_a_future_end_and_start_date_take_effect_when_the_day_comes_without_new_
         assert nl["totaal"] == 1 and nl["as_of"] == tomorrow.isoformat()
     finally:
         worker.stop()
+
+
+#: Forward by 1 to 29 days as in the outside check that once stayed two people off after the
+#: 29-day jump, then far forward, back, and a jump of 400 days each way.
+JUMPS = (1, 29, 3, 7, 29, 2, -40, 400, -400, 120)
+
+
+def table_on(population: Path, day: date) -> list[dict[str, Any]]:
+    """The core's table of the population's events on `day` (what /counts must answer)."""
+    paths = sorted(population.glob("*.avro"))
+    result = replay(records_of(paths), event_from_record, day, load_regions())
+    return [row.to_json() for row in result.rows]
+
+
+def test_every_day_jump_lands_exactly_on_both_workers_and_no_answer_mixes_two_days(
+    kafka_broker: str, tmp_path: Path
+) -> None:
+    population = tmp_path / "population"
+    cli({}, "generate", "--clients", "1000", "--seed", "29", "--out", str(population),
+        "--as-of", DAY.isoformat(), "--no-progress")  # fmt: skip
+    clock = tmp_path / "as_of"
+    clock.write_text(DAY.isoformat())
+    env = stack_env(kafka_broker, "jumps", tmp_path, TRANSPARANTIE_AS_OF_FILE=str(clock))
+    cli(env, "topics", "create")
+    workers = [
+        Worker({**env, "TRANSPARANTIE_DATA_DIR": str(tmp_path / n)}, tmp_path / f"{n}.log").start()
+        for n in ("a", "b")
+    ]
+    try:
+        for w in workers:
+            w.wait_ready()
+        cli(env, "produce", str(population), "--no-progress")
+        day, expected = DAY, table_on(population, DAY)
+        wait_until(lambda: all(w.counts() == expected for w in workers), 120, "the first table")
+        for jump in JUMPS:
+            before, day = expected, day + timedelta(days=jump)
+            expected = table_on(population, day)
+            clock.write_text(day.isoformat())  # rewritten in place, as an operator would
+            seen: list[list[dict[str, Any]]] = []
+
+            def exact(
+                answers: list[list[dict[str, Any]]] = seen, want: list[Any] = expected
+            ) -> bool:
+                now = [w.counts() for w in workers]
+                answers += now
+                return all(answer == want for answer in now)
+
+            wait_until(exact, 30, f"/counts of both workers on {day} ({jump:+} days)", every=0.1)
+            time.sleep(2.5)  # a republish of every report: still exact
+            assert all(w.counts() == expected for w in workers), f"{day}: moved after landing"
+            mixed = [a for a in seen if a not in (before, expected)]
+            assert not mixed, f"{day}: an answer that is neither day's table: {mixed[0][-1]}"
+    finally:
+        for w in workers:
+            w.stop()

@@ -3,8 +3,8 @@ AA (axe-core in headless Chromium, desktop and phone), the keyboard, and the HTT
 its own OpenAPI document (schemathesis).
 
 Needs Debian's chromium and chromedriver (.ci/install-browser) and axe-core (.ci/install-axe);
-locally the browser tests skip without them, in CI they fail. The tests of the trends need the
-history topic (streams/kafka/history.py, issue 12 part 1): they skip until it is there.
+locally the browser tests skip without them, in CI they fail. The past is written to the
+history topic as snapshots (streams/kafka/history.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import pytest
 from streams.devtools.stack import Worker, cli, load_expected, stack_env, wait_until
 from streams.devtools.stack.env import PROJECT, CommandFailed
 from streams.domain import COUNT_FIELDS, RegionCounts
+from streams.kafka.history import write_snapshots
 from streams.service.history import Provenance, Snapshot
 from streams.settings import Settings
 from tests.integration.live import converged
@@ -35,11 +36,6 @@ from tests.integration.test_live_page import PHONE, browser  # noqa: F401  (a fi
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
-try:
-    from streams.kafka.history import write_snapshots
-except ImportError:  # the history topic is another branch's work: skip what needs it till then
-    write_snapshots = None
-needs_history = pytest.mark.skipif(write_snapshots is None, reason="no history topic yet")
 
 AS_OF = "2026-11-29"
 AXE = PROJECT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -88,11 +84,10 @@ def stack(kafka_broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         expected = load_expected(population)
         wait_until(lambda: converged(worker, expected), 120, "/counts to equal expected.json")
         # a past of 400 days, so that the page has a 13-month trend and a year-earlier figure
-        if write_snapshots is not None:
-            past = a_past(worker.counts(), date.fromisoformat(AS_OF), 400)
-            asyncio.run(write_snapshots(settings_of(env), past))
-            wait_until(lambda: len(json.loads(fetch(worker.url + "/history?regio=NL")[2])) >= 400,
-                       60, "the worker's history view to hold the past")  # fmt: skip
+        past = a_past(worker.counts(), date.fromisoformat(AS_OF), 400)
+        asyncio.run(write_snapshots(settings_of(env), past))
+        wait_until(lambda: len(json.loads(fetch(worker.url + "/history?regio=NL")[2])) >= 400,
+                   60, "the worker's history view to hold the past")  # fmt: skip
         yield worker
     finally:
         worker.stop()
@@ -139,8 +134,7 @@ def load_page(driver: Any, worker: Worker) -> None:
             " && !document.getElementById('trend-figure').hidden"
             " && document.getElementById('trend-img').complete"
             " && document.getElementById('trend-img').naturalWidth > 0"
-            + (" && document.querySelector('#pub-link:not([hidden])') !== null"
-               if write_snapshots is not None else "")
+            " && document.querySelector('#pub-link:not([hidden])') !== null"
         ),
         30, "the page's table, changes and trend section",
     )  # fmt: skip
@@ -232,7 +226,6 @@ def test_the_downloads_give_the_table_as_csv_and_json(stack: Worker) -> None:
     assert len(rows) == 1 + len(counts)
 
 
-@needs_history
 def test_the_changes_cover_every_row_of_the_live_table(stack: Worker) -> None:
     status, kind, body = fetch(stack.url + "/changes")
     assert status == 200 and kind.startswith("application/json")
@@ -248,7 +241,6 @@ def test_the_changes_cover_every_row_of_the_live_table(stack: Worker) -> None:
     )
 
 
-@needs_history
 def test_the_page_shows_the_trend_its_figures_and_the_changes(
     stack: Worker,
     browser: Any,  # noqa: F811
@@ -270,7 +262,6 @@ def test_the_page_shows_the_trend_its_figures_and_the_changes(
     assert link.get_attribute("href").endswith("/publication/2026-09-30.pdf")
 
 
-@needs_history
 def test_the_publication_command_writes_the_edition_of_a_quarter_end(
     stack: Worker, tmp_path: Path
 ) -> None:
@@ -298,7 +289,6 @@ def test_the_publication_command_writes_the_edition_of_a_quarter_end(
         cli(stack.env, "publication", "--peildatum", "2024-09-30", "--format", "csv")
 
 
-@needs_history
 def test_the_last_quarters_publication_downloads_as_a_pdf(stack: Worker) -> None:
     status, kind, body = fetch(stack.url + "/publication/2026-09-30.pdf")
     assert status == 200 and kind == "application/pdf" and body.startswith(b"%PDF")
@@ -320,9 +310,7 @@ def test_the_api_answers_as_its_openapi_document_says(stack: Worker, tmp_path: P
         [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG),
          "run", f"{stack.url}/openapi.json",
          "--checks", "all", "--max-examples", "15", "--workers", "2", "--seed", "1",
-         "--phases", "examples,coverage,fuzzing", "--no-color",
-         # /history is the history branch's: until it is here, the worker does not serve it
-         *([] if write_snapshots is not None else ["--exclude-path-regex", "^/history"])],
+         "--phases", "examples,coverage,fuzzing", "--no-color"],
         cwd=tmp_path, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]

@@ -1,11 +1,13 @@
 """No personal data leaves the processor; the per-client explanation is off by default and guarded.
 
 A worker at log level info counts a generated population and dead-letters a few bad messages
-that carry client ids. Then every output a person could read is scanned for every client id of
-the test data: the worker's log, every HTTP endpoint (/metrics included), the raw bytes of the
-counts topic, and `dead-letters list`. The scan must see real content (so that it cannot pass
-on empty strings) and must find no id. A positive control proves the ids are there to find:
-the dead-letter topic itself holds them (it must: it keeps the raw bytes for replay).
+that carry client ids, and the days before are backfilled into the history. Then every output a
+person could read is scanned for every client id of the test data: the worker's log, every HTTP
+endpoint (/metrics and /history included), the raw bytes of the counts and history topics,
+`dead-letters list`, `report` (of a history day too) and what `history backfill` prints. The
+scan must see real content (so that it cannot pass on empty strings) and must find no id. A
+positive control proves the ids are there to find: the dead-letter topic itself holds them (it
+must: it keeps the raw bytes for replay).
 
 A second worker, with TRANSPARANTIE_EXPLAIN_ENABLED and a token, answers /explain/{client_id}
 (401 without or with a wrong token) with what the batch oracle says about the client.
@@ -21,7 +23,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,10 @@ from tests.integration.live import converged
 pytestmark = [pytest.mark.kafka]
 AS_OF = "2026-11-29"
 TOKEN = "privacy-test-token-7f3a9c2e51"
-ENDPOINTS = ("/", "/counts", "/counts/AM01", "/healthz", "/readyz", "/metrics")
+ENDPOINTS = (
+    "/", "/counts", "/counts/AM01", "/healthz", "/readyz", "/metrics", "/history",
+    "/history.csv?regio=AM01",
+)  # fmt: skip
 ID_PATTERN = re.compile(r"K[0-9a-f]{12}")  # the generator's client ids
 
 
@@ -165,13 +170,19 @@ def test_no_client_id_in_logs_metrics_http_counts_topic_or_dead_letter_listing(
         assert status == 404 and victims[0] not in body
 
     texts: dict[str, str] = {}
+    week = [str(date.fromisoformat(AS_OF) - timedelta(days=n)) for n in (7, 1)]
+    texts["history backfill"] = cli(env, "history", "backfill", "--from", week[0])
+    wait_until(lambda: len(json.loads(http(f"{worker.url}/history?regio=NL")[1])) == 7, 30,
+               "the backfilled week on /history")  # fmt: skip
+    texts["history list"] = cli(env, "history", "list")
+    texts["report --snapshot"] = cli(env, "report", "--peildatum", week[1], "--snapshot")
     for path in ENDPOINTS:
         status, body = http(worker.url + path)
         assert status == 200, (path, status)
         texts[f"GET {path}"] = body
-    texts["counts topic"] = raw_topic(kafka_broker, env["TRANSPARANTIE_TOPIC_COUNTS"]).decode(
-        "latin-1"
-    )
+    for name in ("counts", "history"):
+        raw = raw_topic(kafka_broker, env[f"TRANSPARANTIE_TOPIC_{name.upper()}"])
+        texts[f"{name} topic"] = raw.decode("latin-1")
     texts["dead-letters list"] = dead_letters
     texts["dead-letters list --format json"] = cli(env, "dead-letters", "list", "--format", "json")
     texts["report"] = cli(env, "report", "--format", "json")
@@ -184,6 +195,8 @@ def test_no_client_id_in_logs_metrics_http_counts_topic_or_dead_letter_listing(
     assert len(json.loads(texts["GET /counts"])) >= 36
     assert json.loads(texts["GET /counts/AM01"])["regio_code"] == "AM01"
     assert "AM01" in texts["counts topic"] and len(texts["counts topic"]) > 1000
+    assert "AM01" in texts["history topic"] and texts["history backfill"].count("known at") == 7
+    assert len(json.loads(texts["GET /history"])) >= 7 * 36  # 35 regions and NL a day
     assert texts["dead-letters list"].count("InvalidEvent") == 1
     assert len(json.loads(texts["dead-letters list --format json"])) == 3
     # positive control: the ids are in the dead-letter topic, and the scan finds them there

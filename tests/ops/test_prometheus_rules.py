@@ -45,6 +45,9 @@ def test_the_expected_alerts_exist() -> None:
         "SchemaRegistryUnavailable",
         "ReconcileDrift",
         "ReconcileNotRun",
+        "ConsumerGroupLagging",
+        "GroupLagUnknown",
+        "WorkerMemoryGrowing",
     }
 
 

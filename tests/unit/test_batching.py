@@ -117,7 +117,7 @@ def test_a_stored_client_is_read_once_per_batch_from_its_partition(tmp_path: Pat
         return stored.get(key)
 
     runtime = make_runtime(s)
-    runtime.rebuild(stored.items(), {2})
+    runtime.rebuild(stored.items(), {2}, 1)
     events = [deregistration("K1", at=2), taaksoortvraag("K1", at=3)]
     batch = runtime.handle_batch(messages(s, events, {"K1": 2}), get)
     assert reads == [(2, b"K1")]
@@ -263,7 +263,7 @@ def test_a_client_table_it_cannot_read_leaves_the_runtime_not_ready(tmp_path: Pa
     s = settings(tmp_path)
     runtime = make_runtime(s)
     good = StoredClient(1, state_of(counted_client_events("K1")))
-    runtime.rebuild(iter([(b"K1", good)]), {1})
+    runtime.rebuild(iter([(b"K1", good)]), {1}, 1)
     assert runtime.recovered and runtime.metrics.ready._value.get() == 1
 
     def unreadable() -> Iterator[tuple[bytes, StoredClient]]:
@@ -271,5 +271,5 @@ def test_a_client_table_it_cannot_read_leaves_the_runtime_not_ready(tmp_path: Pa
         raise ValueError("unknown client state format None")
 
     with pytest.raises(ValueError, match="unknown client state format"):
-        runtime.rebuild(unreadable(), {1})
+        runtime.rebuild(unreadable(), {1}, 1)
     assert not runtime.recovered and runtime.metrics.ready._value.get() == 0

@@ -130,6 +130,18 @@ def other_records():
             "reason": "bad",
             "dead_lettered_at": 1_767_225_600_000,
         },
+        "HistorySnapshot": {
+            "peildatum": DAY,
+            "quarter_end": False,
+            "source": "BACKFILL",
+            "known_at": 1_767_225_599_999,
+            "made_at": 1_767_225_600_000,
+            "offsets": [{"topic": "sonar.indications", "partition": 3, "offset": 124}],
+            "rows": [
+                {k: v for k, v in row.to_json().items() if k != "as_of"}
+                for row in publication_table(Counter(), regions(), DAY)
+            ],
+        },
     }
 
 

@@ -16,7 +16,9 @@ from streams.codecs.avro import EVENT_SCHEMA_NAMES, reader_schema
 from streams.codecs.events import event_from_record
 from streams.devtools.generate import (
     EXPECTED_FILE,
+    EXPECTED_QUARTERS_FILE,
     FATES,
+    KNOWN_AT_SUFFIX,
     MANIFEST_FILE,
     PUBLICATION_ROW,
     GenerationSummary,
@@ -77,6 +79,7 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> tuple[GenerationSumm
 
 def test_the_same_seed_writes_the_same_bytes_and_another_seed_does_not(tmp_path: Path) -> None:
     names = [f"{n}.avro" for n in EVENT_SCHEMA_NAMES] + [EXPECTED_FILE, MANIFEST_FILE]
+    names += [f"{n}{KNOWN_AT_SUFFIX}" for n in EVENT_SCHEMA_NAMES] + [EXPECTED_QUARTERS_FILE]
     for run, seed in (("a", 5), ("b", 5), ("c", 6)):
         generate(300, seed, tmp_path / run, AS_OF)
     for name in names:

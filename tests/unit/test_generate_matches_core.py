@@ -7,7 +7,9 @@ means two independent derivations of the same table agree.
 from __future__ import annotations
 
 import random
+import sys
 import tempfile
+from array import array
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,11 +22,17 @@ from hypothesis import strategies as st
 
 from streams.codecs.avro import EVENT_SCHEMA_NAMES, reader_schema
 from streams.codecs.events import event_from_record
-from streams.devtools.generate import generate, load_expected
+from streams.devtools.generate import (
+    KNOWN_AT_SUFFIX,
+    generate,
+    load_expected,
+    load_expected_quarters,
+)
 from streams.domain.events import Event
 from streams.domain.state import ClientState, fold
 from streams.domain.table import publication_table, tally
 from streams.domain.teldefinitie import classify
+from streams.service.history import day_of, end_of_day
 from streams.service.reference import load_regions
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -81,3 +89,44 @@ def test_the_core_agrees_with_the_generator_for_small_populations(clients: int, 
         generate(clients, seed, out_dir, as_of)
         events = read_events(out_dir)
         assert replay(events, as_of) == load_expected(out_dir)
+
+
+def read_known_at(out_dir: Path) -> list[int]:
+    """The Kafka timestamps of every event, in the order read_events returns them."""
+    stamps = array("q")
+    for name in EVENT_SCHEMA_NAMES:
+        stamps.frombytes((out_dir / f"{name}{KNOWN_AT_SUFFIX}").read_bytes())
+    if sys.byteorder == "big":
+        stamps.byteswap()
+    return list(stamps)
+
+
+@pytest.mark.parametrize(
+    ("clients", "seed", "as_of"), [(1_500, 4, date(2026, 12, 2)), (800, 5, date(2025, 3, 31))]
+)
+def test_the_core_replays_the_events_known_by_each_quarter_end_to_its_expected_table(
+    tmp_path: Path, clients: int, seed: int, as_of: date
+) -> None:
+    generate(clients, seed, tmp_path, as_of)
+    events, stamps = read_events(tmp_path), read_known_at(tmp_path)
+    assert len(events) == len(stamps)
+    quarters = load_expected_quarters(tmp_path)
+    assert len(quarters) == 5, "five quarter ends in the window of five quarters"
+    totals = set()
+    for day, expected in quarters.items():
+        end = int(end_of_day(date.fromisoformat(day)).timestamp() * 1000)
+        known = [e for e, at in zip(events, stamps, strict=True) if at <= end]
+        assert replay(known, date.fromisoformat(day)) == expected, day
+        totals.add(expected[-1]["totaal"])
+    assert len(totals) == 5, "the table changes from quarter to quarter"
+    assert max(stamps) < int(end_of_day(as_of - timedelta(days=1)).timestamp() * 1000)
+
+
+def test_each_file_holds_its_events_in_the_order_of_the_days_they_became_known(
+    tmp_path: Path,
+) -> None:
+    generate(2_000, 6, tmp_path, date(2026, 12, 2))
+    for name in EVENT_SCHEMA_NAMES:
+        stamps = array("q", (tmp_path / f"{name}{KNOWN_AT_SUFFIX}").read_bytes())
+        days = [day_of(at) for at in stamps]
+        assert days == sorted(days), name

@@ -84,6 +84,10 @@ CONTRACT: dict[str, tuple[str, list[str]]] = {
             "dead_lettered_at",
         ],
     ),
+    "HistorySnapshot": (
+        "nl.transparantie.history",
+        ["peildatum", "quarter_end", "source", "known_at", "made_at", "offsets", "rows"],
+    ),
 }
 #: (record, field) -> the logical type of the field (of its non-null branch when optional).
 LOGICAL_TYPES: dict[tuple[str, str], tuple[str, str]] = {
@@ -94,6 +98,9 @@ LOGICAL_TYPES: dict[tuple[str, str], tuple[str, str]] = {
     ("RegisterMembership", "end_date"): ("int", "date"),
     ("RegionCounts", "as_of"): ("int", "date"),
     ("DeadLetter", "dead_lettered_at"): ("long", "timestamp-millis"),
+    ("HistorySnapshot", "peildatum"): ("int", "date"),
+    ("HistorySnapshot", "known_at"): ("long", "timestamp-millis"),
+    ("HistorySnapshot", "made_at"): ("long", "timestamp-millis"),
 }
 #: Enum symbols the codecs turn into domain enums: they must stay in step.
 ENUMS = {
@@ -208,6 +215,12 @@ def test_the_enum_symbols_match_the_domain_enums(name, field):
 
 def test_the_region_counts_schema_matches_the_table_row():
     assert list(fields_of("RegionCounts")) == list(RegionCounts.__dataclass_fields__)
+
+
+def test_a_history_row_has_the_figures_of_a_table_row_without_its_day():
+    (row,) = [f for f in current_json("HistorySnapshot")["fields"] if f["name"] == "rows"]
+    names = [field["name"] for field in row["type"]["items"]["fields"]]
+    assert names == [n for n in RegionCounts.__dataclass_fields__ if n != "as_of"]
 
 
 # --- backward compatibility over history -------------------------------------------------------

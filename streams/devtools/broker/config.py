@@ -102,8 +102,13 @@ def server_properties(
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
-def write_config(data_dir: Path, listeners: Sequence[Listener], controller_port: int) -> None:
+def write_config(
+    data_dir: Path,
+    listeners: Sequence[Listener],
+    controller_port: int,
+    extra: Mapping[str, str] | None = None,
+) -> None:
     """Write server.properties and log4j2.properties into the data dir."""
-    text = server_properties(data_dir, listeners, controller_port)
+    text = server_properties(data_dir, listeners, controller_port, extra)
     (data_dir / PROPERTIES_FILE).write_text(text)
     (data_dir / LOG4J_FILE).write_text(LOG4J2_PROPERTIES)

@@ -10,6 +10,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streams.devtools.broker.config import plaintext, write_config
 from streams.devtools.broker.jars import ensure_jars, java
@@ -35,6 +36,9 @@ from streams.devtools.broker.process import (
 )
 from streams.devtools.broker.readiness import port_open, wait_ready
 
+if TYPE_CHECKING:  # the standalone CLI runs on the standard library alone
+    from streams.devtools.broker.security import Secured
+
 JVM_OPTS = ("-Xmx512m", "-Xms256m", "-XX:+ExitOnOutOfMemoryError", "-Djava.awt.headless=true")
 STOP_TIMEOUT = 30.0
 
@@ -53,8 +57,11 @@ def _jvm(java_bin: str, lib: Path, data_dir: Path, main_class: str) -> list[str]
     return [java_bin, *JVM_OPTS, log4j, "-cp", f"{lib}/*", main_class]
 
 
-def _format_storage(java_bin: str, lib: Path, data_dir: Path, log_path: Path) -> None:
-    """Format the KRaft log dir with a new cluster id unless it is formatted already."""
+def _format_storage(
+    java_bin: str, lib: Path, data_dir: Path, log_path: Path, extra: list[str]
+) -> None:
+    """Format the KRaft log dir with a new cluster id unless it is formatted already; `extra`
+    arguments (SCRAM users) are written into the new storage."""
     if (data_dir / KAFKA_LOG_DIR / "meta.properties").is_file():
         return
     cmd = [
@@ -65,6 +72,7 @@ def _format_storage(java_bin: str, lib: Path, data_dir: Path, log_path: Path) ->
         "-c",
         str(data_dir / PROPERTIES_FILE),
         "--ignore-formatted",
+        *extra,
     ]
     with log_path.open("ab") as log:
         proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
@@ -82,13 +90,18 @@ def start(
     *,
     controller_port: int | None = None,
     version: str = KAFKA_VERSION,
+    secured: Secured | None = None,
 ) -> None:
-    """Start the broker detached (format storage first if needed) and wait until it answers."""
+    """Start the broker detached (format storage first if needed) and wait until it answers.
+
+    With `secured`, `port` is its SASL_SSL listener and there is no PLAINTEXT one.
+    """
     data = data_dir_of(data_dir)
     cport = controller_port if controller_port is not None else port + 1
     deadline = time.monotonic() + wait_timeout
     log_path = data / LOG_FILE
-    listeners = plaintext(port)
+    listeners = plaintext(port) if secured is None else secured.listeners(port)
+    probe = None if secured is None else secured.admin_settings(port)
 
     pid = read_pid(data)
     if pid is not None and is_broker_process(pid):
@@ -98,7 +111,7 @@ def start(
                 f"a broker from {data} is already running on port {running_port} (pid {pid}); "
                 f"stop it first to use port {port}"
             )
-        wait_ready(pid, port, log_path, deadline)
+        wait_ready(pid, port, log_path, deadline, probe)
         return
     (data / PID_FILE).unlink(missing_ok=True)
 
@@ -109,10 +122,12 @@ def start(
     lib = ensure_jars(version)
     java_bin = java()
     data.mkdir(parents=True, exist_ok=True)
-    write_config(data, listeners, cport)
+    write_config(data, listeners, cport, None if secured is None else secured.properties())
     if log_path.is_file() and log_path.stat().st_size > MAX_LOG_BYTES:
         log_path.replace(log_path.with_name(LOG_FILE + ".1"))
-    _format_storage(java_bin, lib, data, log_path)
+    _format_storage(
+        java_bin, lib, data, log_path, [] if secured is None else secured.scram_arguments()
+    )
 
     cmd = [*_jvm(java_bin, lib, data, "kafka.Kafka"), str(data / PROPERTIES_FILE)]
     with log_path.open("ab") as log:
@@ -131,7 +146,7 @@ def start(
     state = {"port": port, "controller_port": cport, "version": version}
     write_pid_and_state(data, proc.pid, state)
     try:
-        wait_ready(proc.pid, port, log_path, deadline)
+        wait_ready(proc.pid, port, log_path, deadline, probe)
     except BrokerError:
         stop(data)
         raise

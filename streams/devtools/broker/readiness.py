@@ -8,10 +8,13 @@ import socket
 import time
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from streams.devtools.broker.layout import DEFAULT_PORT, HOST, BrokerError
 from streams.devtools.broker.process import is_broker_process, tail
+
+if TYPE_CHECKING:  # the standalone CLI runs on the standard library alone
+    from streams.settings import Settings
 
 _T = TypeVar("_T")
 
@@ -35,12 +38,13 @@ def _run_async(coro: Coroutine[Any, Any, _T]) -> _T:
         return pool.submit(asyncio.run, coro).result()
 
 
-def _metadata_ok(port: int, timeout: float) -> bool:
-    """Return True if the broker on port answers a metadata request within timeout."""
+def _metadata_ok(port: int, timeout: float, settings: Settings | None = None) -> bool:
+    """Return True if the broker on port answers a metadata request within timeout (connecting
+    as `settings` say, for a secured broker; in plaintext without)."""
     # Imported here: `fetch`, `stop` and `status` need no Kafka client library.
     from streams.kafka.probe import metadata_ok
 
-    return _run_async(metadata_ok(f"{HOST}:{port}", timeout))
+    return _run_async(metadata_ok(f"{HOST}:{port}", timeout, settings))
 
 
 def is_answering(port: int = DEFAULT_PORT, timeout: float = 5.0) -> bool:
@@ -50,15 +54,20 @@ def is_answering(port: int = DEFAULT_PORT, timeout: float = 5.0) -> bool:
     return _metadata_ok(port, timeout)
 
 
-def wait_ready(pid: int, port: int, log_path: Path, deadline: float) -> None:
-    """Wait until the broker answers on port, failing early if its process exits."""
+def wait_ready(
+    pid: int, port: int, log_path: Path, deadline: float, settings: Settings | None = None
+) -> None:
+    """Wait until the broker answers on port (as `settings` connect), failing early if its
+    process exits."""
     while True:
         if not is_broker_process(pid):
             raise BrokerError(
                 f"Kafka broker (pid {pid}) exited during startup, see {log_path}:\n{tail(log_path)}"
             )
         remaining = deadline - time.monotonic()
-        if port_open(port, timeout=0.5) and _metadata_ok(port, max(1.0, min(5.0, remaining))):
+        if port_open(port, timeout=0.5) and _metadata_ok(
+            port, max(1.0, min(5.0, remaining)), settings
+        ):
             return
         if time.monotonic() >= deadline:
             raise BrokerError(

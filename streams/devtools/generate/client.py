@@ -12,6 +12,7 @@ from streams.devtools.generate.parameters import (
     DUPLICATE_SHARE,
     GEMEENTE,
     GRONDSLAGEN,
+    HISTORY_DAYS,
     INGESCHREVEN,
     KINDS,
     OLDER_VERSION_SHARE,
@@ -27,19 +28,35 @@ from streams.devtools.generate.parameters import (
     Record,
 )
 from streams.devtools.generate.population import Population
+from streams.devtools.generate.timeline import SPREAD_MS
 from streams.domain.regions import ONBEKEND
-from streams.domain.table import Column
+from streams.domain.table import Cell, Column
+
+_SAME = object()  # the cell before as_of is the fate's own
 
 
 class Client:
     """Emits the events of one client; each method realises one entity's final state."""
 
-    def __init__(self, population: Population) -> None:
+    def __init__(self, population: Population, arrival: int) -> None:
         self.pop = population
         self.rng = population.rng
         self.client_id = population.client_id()
-        self.lo, self.hi = population.lo, population.hi
+        self.arrival = arrival  # its events become known from this moment (epoch millis)
+        # versions lie in the years before the arrival: a fact is known after it happened
+        self.end = arrival
+        self.lo, self.hi = arrival - HISTORY_DAYS * 86_400_000, arrival
         self.registration_keys: list[float] = []
+        self.eve: Cell | object | None = _SAME
+        self.leaves: tuple[int, Cell] | None = None  # (erasure known at, the cell until then)
+
+    def before_as_of(self, cell: Cell | None) -> None:
+        """The client's cell on the days before as_of differs from its fate's (a date on as_of)."""
+        self.eve = cell
+
+    def cell_before_as_of(self, final: Cell | None) -> Cell | None:
+        """The cell on every day of the window before as_of."""
+        return final if self.eve is _SAME else self.eve  # type: ignore[return-value]
 
     # -- emission -------------------------------------------------------------------------
 
@@ -48,13 +65,13 @@ class Client:
         rng, pop = self.rng, self.pop
         buffer = pop.buffers[schema]
         key = rng.random() if key is None else key
-        buffer.append((key, record))
+        buffer.append((self.arrival + int(key * SPREAD_MS), record))  # the key orders the file
         pop.event_counts[schema] += 1
         if schema == "ClientRegistration":
             self.registration_keys.append(key)
         if rng.random() < DUPLICATE_SHARE:
             duplicate_key = rng.random()
-            buffer.append((duplicate_key, record))
+            buffer.append((self.arrival + int(duplicate_key * SPREAD_MS), record))
             pop.event_counts[schema] += 1
             pop.duplicates[schema] += 1
             if schema == "ClientRegistration":
@@ -83,9 +100,11 @@ class Client:
 
     # -- dates ----------------------------------------------------------------------------
 
-    def past(self, max_days: int = 3000, min_days: int = 0) -> date:
-        """A day between min_days and max_days before as_of."""
-        return self.pop.as_of - timedelta(days=self.rng.randint(min_days, max_days))
+    def past(self, max_days: int = 3000) -> date:
+        """A day up to max_days before as_of, but before the window of the history opens: no
+        date changes a client's cell on a day of the window (but those on as_of)."""
+        opens = (self.pop.as_of - self.pop.window_start).days
+        return self.pop.window_start - timedelta(days=self.rng.randint(1, max_days - opens))
 
     def future(self, max_days: int = 730) -> date:
         """A day between 1 and max_days after as_of."""
@@ -101,12 +120,13 @@ class Client:
         if state == "open_from_as_of":
             return as_of, None
         if state == "open_until_the_day_after":
-            return self.past(min_days=1), as_of + timedelta(days=1)
-        if state == "closed":
-            start = self.past(min_days=1)
-            return start, start + timedelta(days=self.rng.randint(0, (as_of - start).days))
+            return self.past(), as_of + timedelta(days=1)
+        if state == "closed":  # before the window opens
+            start = self.past()
+            last = self.pop.window_start - timedelta(days=1)
+            return start, start + timedelta(days=self.rng.randint(0, (last - start).days))
         if state == "closed_on_as_of":
-            return self.past(min_days=1), as_of
+            return self.past(), as_of
         if state == "future":
             start = self.future(365)
             return start, (None if self.rng.random() < 0.7 else start + timedelta(days=90))
@@ -197,8 +217,9 @@ class Client:
         states = self.with_history(fact(filled), lambda: fact(rng.random() < 0.5))
         self.entity("ProfileEdit", [*(fact(f) for f in earlier), *states])
 
-    def profile(self, profiel: bool | None = None) -> None:
-        """A klantprofiel that meets the teldefinitie ("profiel ja") or not, or either."""
+    def profile(self, profiel: bool | None = None) -> bool:
+        """A klantprofiel that meets the teldefinitie ("profiel ja") or not, or either; returns
+        which."""
         rng = self.rng
         if profiel is None:
             profiel = rng.random() < 0.3
@@ -236,6 +257,7 @@ class Client:
                     for key in keys:
                         self.profile_part(key, part not in cleared, (True,))
         self.pop.details[f"profile: {variant}"] += 1
+        return profiel
 
     # -- erasure --------------------------------------------------------------------------
 
@@ -258,7 +280,7 @@ class Client:
             "occurred_at": erased_at, "status": VERWIJDERD, "gemeentecode": None,
         }  # fmt: skip
         self.emit("ClientRegistration", record, key)
-        self.lo, self.hi = erased_at + 1, self.pop.hi
+        self.lo, self.hi = erased_at + 1, self.end
 
     def facts_before_erasure(self, column: Column | None = None) -> str:
         """Facts that would count (some even in another column) but will be erased."""

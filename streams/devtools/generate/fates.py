@@ -13,12 +13,18 @@ from streams.devtools.generate.parameters import (
     COLUMN_FACTS,
     GEMEENTE,
     INGESCHREVEN,
+    PUBLICATION_ROW,
     UITGESCHREVEN,
     UWV,
+    VERWIJDERD,
 )
 from streams.domain.table import Column
 
 Fate = Callable[[Client, Column | None], str | None]
+#: (indication owner, profiel) -> the column of a counted client
+COUNTED_COLUMN = {facts: column for column, facts in COLUMN_FACTS.items()}
+#: The period states that are open on the days of the window before as_of.
+_OPEN_BEFORE = ("open", "closed_on_as_of")
 
 
 def _owner_and_profiel(column: Column | None) -> tuple[str, bool]:
@@ -61,13 +67,17 @@ def counted_ending_after_as_of(c: Client, column: Column | None) -> str | None:
 
 
 def counted_on_boundary_dates(c: Client, column: Column | None) -> str | None:
-    """Counted: periods that start on as_of or end the day after."""
+    """Counted: periods that start on as_of or end the day after (before as_of, a period that
+    starts on as_of is not open yet: not counted then)."""
     owner, profiel = _owner_and_profiel(column)
     region = c.registration(INGESCHREVEN)
     boundary = ("open_from_as_of", "open_until_the_day_after")
-    c.indication(owner, c.rng.choice(boundary))
-    c.membership(c.rng.choice(boundary))
+    periods = (c.rng.choice(boundary), c.rng.choice(boundary))
+    c.indication(owner, periods[0])
+    c.membership(periods[1])
     c.profile(profiel)
+    if "open_from_as_of" in periods:
+        c.before_as_of(None)
     return region
 
 
@@ -78,11 +88,15 @@ def counted_besides_inactive(c: Client, column: Column | None) -> str | None:
     c.indication(owner, "open")
     other = GEMEENTE if owner == UWV else UWV
     inactive = ("closed", "closed_on_as_of", "future", "retracted", "no_start")
-    c.indication(other, c.rng.choice(inactive))
+    others = [(other, c.rng.choice(inactive))]
     for _ in range(c.rng.randint(0, 2)):
-        c.indication(c.rng.choice((UWV, GEMEENTE)), c.rng.choice(inactive))
+        others.append((c.rng.choice((UWV, GEMEENTE)), c.rng.choice(inactive)))
+    for who, state in others:
+        c.indication(who, state)
     c.membership("open")
     c.profile(profiel)
+    if owner == GEMEENTE and (UWV, "closed_on_as_of") in others:  # open before as_of: UWV
+        c.before_as_of((region, COUNTED_COLUMN[(UWV, profiel)]))
     return region
 
 
@@ -127,16 +141,40 @@ def _not_counted(
     """A fate that fails the teldefinitie in one way; the other conditions hold."""
 
     def fate(c: Client, column: Column | None) -> str | None:
-        if registration is not None:
-            c.registration(registration)
-        for state in indications:
-            c.indication(c.rng.choice((UWV, GEMEENTE)), state)
+        region = c.registration(registration) if registration is not None else None
+        owners = [c.rng.choice((UWV, GEMEENTE)) for _ in indications]
+        for owner, state in zip(owners, indications, strict=True):
+            c.indication(owner, state)
         if membership is not None:
             c.membership(membership, tick=tick)
-        c.profile()
+        profiel = c.profile()
+        # a period that ends on as_of was open on the days before it: counted then
+        before = [o for o, s in zip(owners, indications, strict=True) if s in _OPEN_BEFORE]
+        if registration == INGESCHREVEN and before and membership in _OPEN_BEFORE and tick:
+            assert region is not None
+            owner = UWV if UWV in before else GEMEENTE
+            c.before_as_of((region, COUNTED_COLUMN[(owner, profiel)]))
         return None
 
     return fate
+
+
+def left_after_counting(c: Client, column: Column | None) -> str | None:
+    """Counted (in a column drawn by the publication's mix) from its arrival until its
+    erasure becomes known on a later day within the window: in no cell on as_of."""
+    counted_in = c.rng.choices(list(PUBLICATION_ROW), list(PUBLICATION_ROW.values()))[0]
+    region = counted(c, counted_in)
+    assert region is not None
+    pop = c.pop
+    known_at = pop.timeline.leaving(c.arrival, c.rng)  # its own moment, after the arrival
+    record = {
+        "client_id": c.client_id, "event_id": pop.event_id(), "occurred_at": known_at,
+        "status": VERWIJDERD, "gemeentecode": None,
+    }  # fmt: skip
+    pop.later("ClientRegistration", known_at, record)
+    pop.event_counts["ClientRegistration"] += 1
+    c.leaves = (known_at, (region, counted_in))
+    return None
 
 
 def erased(c: Client, column: Column | None) -> str | None:
@@ -177,7 +215,9 @@ NOT_COUNTED_FATES: Mapping[str, tuple[Fate, float]] = {
     "not registered": (_not_counted(registration=None), 0.10),
     "uitgeschreven": (_not_counted(registration=UITGESCHREVEN), 0.20),
     "no indication": (_not_counted(indications=()), 0.08),
-    "indication ended": (_not_counted(indications=("closed", "closed_on_as_of")), 0.17),
+    "indication ended": (_not_counted(indications=("closed", "closed")), 0.16),
+    # open the day before: counted on the days before as_of, so kept rare (no cliff at as_of)
+    "indication ended on as_of": (_not_counted(indications=("closed", "closed_on_as_of")), 0.01),
     "indication starts after as_of": (_not_counted(indications=("future",)), 0.04),
     "indication retracted": (_not_counted(indications=("retracted",)), 0.03),
     "indication without start date": (_not_counted(indications=("no_start",)), 0.01),
@@ -189,6 +229,7 @@ NOT_COUNTED_FATES: Mapping[str, tuple[Fate, float]] = {
     "beschut wsw failing condition 1, 2 or 3": (beschut_wsw_failing_condition_1_2_or_3, 0.02),
     "erased": (erased, 0.07),
     "erased, then returned without indication": (erased_then_returned_without_indication, 0.02),
+    "left: counted, then erased": (left_after_counting, 0.15),
 }
 FATES: Mapping[str, Fate] = {
     **{name: spec[0] for name, spec in COUNTED_FATES.items()},

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import heapq
 import random
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from operator import itemgetter
+from typing import BinaryIO
 
 from fastavro.write import Writer
 
 from streams.codecs.avro import EVENT_SCHEMA_NAMES
-from streams.devtools.generate.parameters import HISTORY_DAYS, Record
+from streams.devtools.generate.parameters import Record
+from streams.devtools.generate.timeline import Timeline
 from streams.service.reference import load_regions
+
+#: A record with the Kafka timestamp it becomes known at (epoch millis).
+Stamped = tuple[int, Record]
 
 
 class Population:
@@ -24,13 +32,16 @@ class Population:
         self.as_of = as_of
         self.region_of_gemeente = regions.region_of_gemeente
         self.gemeenten = tuple(sorted(regions.region_of_gemeente))
-        self.hi = int(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC).timestamp() * 1000)
-        self.lo = self.hi - HISTORY_DAYS * 86_400_000
-        self.buffers: dict[str, list[tuple[float, Record]]] = {n: [] for n in EVENT_SCHEMA_NAMES}
+        self.timeline = Timeline(as_of)
+        self.window_start = self.timeline.window_start
+        self.buffers: dict[str, list[Stamped]] = {n: [] for n in EVENT_SCHEMA_NAMES}
+        #: events known later than their client's arrival (leavers' erasures), by time
+        self.late: dict[str, list[tuple[int, int, Record]]] = {n: [] for n in EVENT_SCHEMA_NAMES}
         self.event_counts: Counter[str] = Counter({n: 0 for n in EVENT_SCHEMA_NAMES})
         self.duplicates: Counter[str] = Counter({n: 0 for n in EVENT_SCHEMA_NAMES})
         self.details: Counter[str] = Counter()
         self._client_ids: set[str] = set()
+        self._late_count = 0
 
     def event_id(self) -> str:
         """A uuid-like id from the seeded random source (never uuid4(): runs must repeat)."""
@@ -45,11 +56,29 @@ class Population:
                 self._client_ids.add(candidate)
                 return candidate
 
-    def flush(self, writers: Mapping[str, Writer]) -> None:
-        """Write the buffered records of each file in their shuffled order."""
+    def later(self, schema: str, known_at: int, record: Record) -> None:
+        """Keep a record that becomes known after its client's arrival until its time comes."""
+        self._late_count += 1  # ties in time keep the order of emission
+        heapq.heappush(self.late[schema], (known_at, self._late_count, record))
+
+    def flush(
+        self, writers: Mapping[str, Writer], stamps: Mapping[str, BinaryIO], last: bool = False
+    ) -> None:
+        """Write the buffered records of each file in the order they became known (and each
+        one's Kafka timestamp beside it), with the later records whose time has come."""
         for name, buffer in self.buffers.items():
             buffer.sort(key=itemgetter(0))
-            write = writers[name].write
-            for _, record in buffer:
+            late = self.late[name]
+            until = buffer[-1][0] if buffer and not last else None
+            due = []
+            while late and (until is None or late[0][0] <= until):
+                known_at, _, record = heapq.heappop(late)
+                due.append((known_at, record))
+            write, times = writers[name].write, array("q")
+            for known_at, record in heapq.merge(buffer, due, key=itemgetter(0)):
                 write(record)
+                times.append(known_at)
+            if sys.byteorder == "big":
+                times.byteswap()  # the files hold little-endian timestamps
+            times.tofile(stamps[name])
             buffer.clear()

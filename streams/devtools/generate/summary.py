@@ -27,6 +27,9 @@ class GenerationSummary:
     details: Mapping[str, int]
     expected: tuple[RegionCounts, ...]
     seconds: float
+    window_start: date  # the first day of the population's history
+    arrived_in_window: int  # clients whose events became known on a day of the window
+    left: int  # clients counted for a while in the window, then erased
 
     def __str__(self) -> str:
         nederland = self.expected[-1]
@@ -44,9 +47,17 @@ class GenerationSummary:
             "seed": self.seed,
             "as_of": self.as_of.isoformat(),
             "codec": self.codec,
-            "order": f"shuffled within windows of {CHUNK_CLIENTS} clients",
+            "order": f"as the records became known (sorted within windows of {CHUNK_CLIENTS}"
+            " clients, in order of arrival)",
             "event_counts": dict(self.event_counts),
             "duplicates": dict(self.duplicates),
             "fates": dict(sorted(self.fates.items())),
             "details": dict(sorted(self.details.items())),
+            "history": {
+                "window_start": self.window_start.isoformat(),
+                "known_at": "each X.avro has X.known_at beside it: the Kafka timestamp of each"
+                " record in file order (epoch millis, little-endian int64)",
+                "clients arriving in the window": self.arrived_in_window,
+                "clients leaving in the window": self.left,
+            },
         }

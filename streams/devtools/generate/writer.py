@@ -22,6 +22,8 @@ from streams.devtools.generate.parameters import (
     CHUNK_CLIENTS,
     CODEC,
     EXPECTED_FILE,
+    EXPECTED_QUARTERS_FILE,
+    KNOWN_AT_SUFFIX,
     MANIFEST_FILE,
     PROGRESS_STEP,
 )
@@ -42,10 +44,16 @@ def generate(
     fates = [fate for fate, n in plan for _ in range(n)]
     rng.shuffle(fates)
     population = Population(rng, as_of)
+    timeline = population.timeline
+    arrivals = timeline.arrivals(clients, rng)  # clients are written in order of arrival
     subtotals: Counter[Cell] = Counter()
     histogram: Counter[str] = Counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
+        stamps = {
+            name: stack.enter_context((out_dir / f"{name}{KNOWN_AT_SUFFIX}").open("wb"))
+            for name in EVENT_SCHEMA_NAMES
+        }
         writers = {
             name: Writer(
                 stack.enter_context((out_dir / f"{name}.avro").open("wb")),
@@ -58,17 +66,21 @@ def generate(
         bar = stack.enter_context(
             tqdm(total=clients, disable=not progress, file=sys.stderr, unit=" clients")
         )
-        for i, (name, column) in enumerate(fates, start=1):
-            region = FATES[name](Client(population), column)
+        for i, ((name, column), arrival) in enumerate(zip(fates, arrivals, strict=True), 1):
+            client = Client(population, arrival)
+            region = FATES[name](client, column)
             histogram[name] += 1
+            final: Cell | None = None
             if column is not None:
                 assert region is not None
-                subtotals[(region, column)] += 1
+                final = (region, column)
+                subtotals[final] += 1
+            timeline.count(arrival, client.cell_before_as_of(final), client.leaves)
             if i % CHUNK_CLIENTS == 0:
-                population.flush(writers)
+                population.flush(writers, stamps)
             if i % PROGRESS_STEP == 0:
                 bar.update(PROGRESS_STEP)
-        population.flush(writers)
+        population.flush(writers, stamps, last=True)
         bar.update(clients % PROGRESS_STEP)
         for writer in writers.values():
             writer.flush()
@@ -77,9 +89,11 @@ def generate(
         clients=clients, seed=seed, as_of=as_of, out_dir=out_dir, codec=CODEC,
         event_counts=dict(population.event_counts), duplicates=dict(population.duplicates),
         fates=dict(histogram), details=dict(population.details), expected=expected,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, window_start=timeline.window_start,
+        arrived_in_window=timeline.arrived_in_window, left=timeline.left,
     )  # fmt: skip
     _write_json(out_dir / EXPECTED_FILE, [row.to_json() for row in expected])
+    _write_json(out_dir / EXPECTED_QUARTERS_FILE, timeline.expected())
     _write_json(out_dir / MANIFEST_FILE, summary.manifest())
     return summary
 
@@ -97,3 +111,11 @@ def load_expected(out_dir: Path) -> list[dict[str, Any]]:
     """The expected publication table written by generate(): RegionCounts rows as dicts."""
     rows: list[dict[str, Any]] = json.loads((out_dir / EXPECTED_FILE).read_text(encoding="utf-8"))
     return rows
+
+
+def load_expected_quarters(out_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """The expected table of every quarter end in the population's window (YYYY-MM-DD -> rows
+    as dicts), known by construction."""
+    path = out_dir / EXPECTED_QUARTERS_FILE
+    tables: dict[str, list[dict[str, Any]]] = json.loads(path.read_text(encoding="utf-8"))
+    return tables

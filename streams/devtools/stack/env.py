@@ -26,6 +26,7 @@ OUTPUT_TOPICS = {
     "topic_subtotals": "region-subtotals",
     "topic_counts": "region-counts",
     "topic_dead_letters": "dead-letters",
+    "topic_history": "history",
 }
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from streams.devtools import broker
-from streams.devtools.generate import EXPECTED_FILE, generate
+from streams.devtools.generate import EXPECTED_QUARTERS_FILE, generate
 
 
 def start_broker(port: int, data_dir: Path, *, fresh: bool = False) -> broker.BrokerStatus:
@@ -34,8 +34,9 @@ def isolated_broker(port: int, data_dir: Path) -> Iterator[broker.BrokerStatus]:
 
 def population(out: Path, clients: int, seed: int, as_of: date, progress: bool = False) -> Path:
     """A generated population in `out`, generated once: kept when `out` already holds its
-    expected.json (written after the event files), else generated afresh."""
-    if not (out / EXPECTED_FILE).is_file():
+    expected tables (written after the event files and their timestamps), else generated
+    afresh."""
+    if not (out / EXPECTED_QUARTERS_FILE).is_file():
         shutil.rmtree(out, ignore_errors=True)
         print(f"generating {clients} clients (seed {seed}) into {out} ...", flush=True)
         generate(clients, seed, out, as_of, progress=progress)

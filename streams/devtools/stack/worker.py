@@ -90,8 +90,11 @@ class Worker:
         return self
 
     def counts(self) -> list[dict[str, Any]]:
-        """GET /counts: the table (OSError when nothing answers)."""
-        result: list[dict[str, Any]] = get_json(f"{self.url}/counts")
+        """GET /counts: the table (OSError when nothing answers, ValueError when the worker
+        has no whole table to serve yet and says so)."""
+        result = get_json(f"{self.url}/counts")
+        if not isinstance(result, list):
+            raise ValueError(f"GET {self.url}/counts: {result}")
         return result
 
     def metrics(self) -> str:

@@ -1,14 +1,17 @@
 """The only code that touches private parts of faust-streaming, aiokafka and mode.
 
 What it changes and why: consumer.py (whole fetches to one handler), recovery.py (changelog
-recovery a fetch at a time), tableio.py (the client table per explicit partition). Every
-private name used is listed in manifest.py and checked at start-up and by a unit test.
+recovery a fetch at a time), tableio.py (the client table per explicit partition),
+consistency.py (local state ahead of its changelog discarded, not fatal); what it reads:
+progress.py (the consumer's fetch state, for the watchdog). Every private name used is listed
+in manifest.py and checked at start-up and by a unit test.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import version
 
+from streams.engine.internals.consistency import CheckedTableManager
 from streams.engine.internals.consumer import (
     BatchHandler,
     BatchingConsumer,
@@ -17,6 +20,7 @@ from streams.engine.internals.consumer import (
     send_raw,
 )
 from streams.engine.internals.manifest import PINNED, missing
+from streams.engine.internals.recovery import forget_recovery_end, recovery_is_current
 from streams.engine.internals.tableio import COMPACT_MEMORY_STORE, CompactMemoryStore, TableIO
 
 __all__ = [
@@ -24,11 +28,14 @@ __all__ = [
     "BatchHandler",
     "BatchingConsumer",
     "BatchingTransport",
+    "CheckedTableManager",
     "CompactMemoryStore",
     "IncompatibleLibrary",
     "TableIO",
     "WorkerApp",
     "check_internals",
+    "forget_recovery_end",
+    "recovery_is_current",
     "send_raw",
 ]
 

@@ -22,6 +22,7 @@ changelog, standby and recovery, timers, the web server. What this module change
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from time import monotonic
 from typing import Any
@@ -69,7 +70,14 @@ FETCH_MAX_WAIT_MS = 50
 
 class BatchingConsumer(aiokafka_driver.Consumer):
     """Faust's aiokafka consumer, handing the records of the app's `batch_topics` to its
-    `batch_handler` a fetch at a time (Faust's per-message path when the app has none)."""
+    `batch_handler` a fetch at a time (Faust's per-message path when the app has none).
+
+    For the watchdog (streams/service/watchdog.py) it notes when it last read any record
+    (`delivered_at`) and since when the fetch in hand has been in processing (`busy_since`),
+    in wall-clock seconds."""
+
+    delivered_at: float | None = None
+    busy_since: float | None = None
 
     def _new_consumer_thread(self) -> aiokafka_driver.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -122,6 +130,8 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                 await self.sleep(0)
                 if records is None or self.should_stop:
                     continue
+                if records:
+                    self.delivered_at = time.time()
                 if not self.flow_active:
                     # as Faust's getmany: a rebalance started, go back to the committed offsets
                     with contextlib.suppress(Exception):
@@ -146,6 +156,7 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                         read_offset[tp] = recs[-1].offset
                     else:
                         others.append((tp, recs))
+                self.busy_since = time.time() if batch or others else None
                 if batch and await handler(batch, generation):
                     now = monotonic()
                     for tp, taken in batch.items():
@@ -160,6 +171,7 @@ class BatchingConsumer(aiokafka_driver.Consumer):
                         message = self._to_message(tp, record)
                         await self.wait_first(callback(message), self.suspend_flow.wait())
                         read_offset[tp] = record.offset
+                self.busy_since = None
                 self.diag.unset_flag(CONSUMER_FETCHING)
         except self.consumer_stopped_errors:
             if self.transport.app.should_stop:
@@ -171,6 +183,7 @@ class BatchingConsumer(aiokafka_driver.Consumer):
             raise
         finally:
             self.diag.unset_flag(CONSUMER_FETCHING)
+            self.busy_since = None
 
     async def _add_gaps(self, tp: TP, last: int | None, recs: Sequence[Any]) -> None:
         # offsets that will never come (compaction, transaction markers) must not hold back
@@ -201,9 +214,17 @@ class WorkerApp(faust.App):
     batch_topics: frozenset[str] = frozenset()
     batch_handler: BatchHandler | None = None
     batch_recovery: frozenset[str] = frozenset()  # changelogs recovered a fetch at a time
+    #: awaited once, before the consumer, the tables or their stores start
+    before_start: Callable[[], Awaitable[None]] | None = None
 
     def _new_transport(self) -> Any:
         return BatchingTransport(self.conf.broker_consumer, self)
+
+    async def on_first_start(self) -> None:
+        """Faust's first start, then `before_start`."""
+        await super().on_first_start()
+        if self.before_start is not None:
+            await self.before_start()
 
 
 async def send_raw(

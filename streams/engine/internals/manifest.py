@@ -21,6 +21,8 @@ PINNED = {"faust-streaming": "0.15.3", "aiokafka": "0.14.0"}
 _CONSUMER = "streams/engine/internals/consumer.py"
 _RECOVERY = "streams/engine/internals/recovery.py"
 _TABLEIO = "streams/engine/internals/tableio.py"
+_CONSISTENCY = "streams/engine/internals/consistency.py"
+_PROGRESS = "streams/engine/internals/progress.py"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ NEEDS: tuple[Needs, ...] = (
         "standby_offsets", "_standby_events_received_at", "tp_to_table", "buffers",
         "_last_flush_at", "in_recovery", "need_recovery", "flush_buffers", "_set_recovery_ended",
         "_actives_span", "signal_recovery_end", "_standbys_span", "tables",
-        "standby_remaining_total",
+        "standby_remaining_total", "_generation_id", "signal_recovery_start",
     )),
     Needs(_RECOVERY, "faust.tables.base:Collection", (
         "standby_buffer_size", "recovery_buffer_size", "apply_changelog_batch",
@@ -77,6 +79,30 @@ NEEDS: tuple[Needs, ...] = (
         "_db_for_partition", "_visible_items", "_key_index", "set_persisted_offset",
     )),
     Needs(_TABLEIO, "faust.stores", ("STORES",)),
+    Needs(_CONSISTENCY, "faust.tables.recovery:Recovery", ("tp_to_table",), {
+        "_build_offsets": ("self", "consumer", "tps", "destination", "title"),
+    }),
+    Needs(_CONSISTENCY, "faust.tables.manager:TableManager", (
+        "_recovery", "recovery", "app", "beacon", "loop",
+    )),
+    Needs(_CONSISTENCY, "faust.stores.rocksdb:Store", (
+        "_dbs", "_key_index", "_db_for_partition", "partition_path",
+    )),
+    Needs(_CONSISTENCY, "faust.transport.drivers.aiokafka:Consumer", ("highwaters",)),
+    Needs(_PROGRESS, "faust.transport.drivers.aiokafka:Consumer", ("_thread",)),
+    Needs(_PROGRESS, "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread", (
+        "_ensure_consumer",
+    )),
+    Needs(_PROGRESS, "aiokafka:AIOKafkaConsumer", ("_subscription",)),
+    Needs(_PROGRESS, "aiokafka.consumer.subscription_state:SubscriptionState", ("subscription",)),
+    Needs(_PROGRESS, "aiokafka.consumer.subscription_state:Subscription", ("assignment",)),
+    Needs(_PROGRESS, "aiokafka.consumer.subscription_state:Assignment", (
+        "tps", "active", "state_value",
+    )),
+    Needs(_PROGRESS, "aiokafka.consumer.subscription_state:TopicPartitionState", (
+        "has_valid_position", "position", "highwater", "timestamp",
+    )),
+    Needs(_PROGRESS, "faust.app.base:App", ("consumer", "rebalancing", "rebalancing_count")),
 )  # fmt: skip
 
 
