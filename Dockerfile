@@ -1,6 +1,7 @@
 # The transparantie worker image: `transparantie worker` by default, any subcommand otherwise
 # (`topics create`, `produce`, `report`, …). Every dependency ships a manylinux wheel for
 # CPython 3.11 (faust-streaming, rocksdict, aiokafka, fastavro), so no compiler is needed.
+# WeasyPrint (the PDF publication) is pure Python over Debian's pango, installed in the image.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -17,6 +18,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent transparantie \
  && mkdir -p /var/lib/transparantie \
  && chown 10001:10001 /var/lib/transparantie
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+      libharfbuzz-subset0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER 10001

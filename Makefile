@@ -8,6 +8,7 @@ DEMO_CLIENTS ?= 50000
 install:  ## Python package and dev tools, broker jars
 	$(PIP_INSTALL) -e '.[dev]'
 	bash .ci/install-broker
+	bash .ci/install-axe
 
 run: install  ## broker + topics + one worker + demo population; prints the URLs
 	$(PYTHON) -m streams demo --clients $(DEMO_CLIENTS)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     explain_token: SecretStr | None = None
     log_level: str = "info"
     log_format: Literal["text", "json"] = "text"  # json: one JSON object per line (shippers)
+    #: the colofon of the quarterly publication: who issues it, and whom to ask (omitted if empty)
+    publication_publisher: str = "UWV Werkbedrijf"
+    publication_contact: str = ""
 
     # --- Kafka security (issue 11, part 1): how every client reaches the brokers; checked by
     # check_kafka_security below, turned into client arguments only by streams/kafka/security.py

@@ -11,6 +11,7 @@ from streams.cli import (
     history_commands,
     kafka_commands,
     offline,
+    publication,
     reliability,
     schemas,
     security,
@@ -43,6 +44,7 @@ def configure_logging() -> None:
 offline.register(cli)
 kafka_commands.register(cli)
 reliability.register(cli)
+publication.register(cli)
 history_commands.register(cli)
 security.register(cli)
 schemas.register(cli)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from typing import Any
 
@@ -9,7 +10,9 @@ import faust
 from faust import web
 from faust.sensors.prometheus import setup_prometheus_sensors
 
+from streams.domain import RegionCounts
 from streams.engine.health import is_ready
+from streams.engine.pages import register_pages
 from streams.engine.worker import Worker
 from streams.kafka.partitioning import partition_of
 from streams.service import explain
@@ -115,6 +118,12 @@ def register_views(app: faust.App, worker: Worker) -> None:
         )
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return self.json(body, status=status, headers=headers)
+
+    def live() -> tuple[list[RegionCounts], date]:
+        today = runtime.today()
+        return view.rows(today), today
+
+    register_pages(app, settings, worker.history_view.snapshots, live)
 
     page = resources.files("streams").joinpath("web_static").joinpath("index.html")
 

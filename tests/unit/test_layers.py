@@ -11,7 +11,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "streams"
 
 #: Bottom to top; a package may import itself and anything before it in this list.
-LAYERS = ("settings", "domain", "service", "codecs", "kafka", "engine", "devtools", "cli")
+LAYERS = (
+    "settings", "domain", "service", "publication", "codecs", "kafka", "engine", "devtools", "cli",
+)  # fmt: skip
 #: Third-party libraries and the only packages that may import them.
 CONFINED = {
     "faust": {"engine"},
@@ -20,6 +22,9 @@ CONFINED = {
     "prometheus_client": {"engine", "cli", "devtools"},
     "fastavro": {"codecs", "devtools"},
     "rocksdict": {"engine"},
+    "jinja2": {"publication"},
+    "weasyprint": {"publication"},
+    "openpyxl": {"publication"},
     "confluent_kafka": {"kafka"},  # the schema registry adapter, streams/kafka/registry.py
     "avro": {"codecs"},  # Apache Avro's compatibility checker, for writer schemas
 }
