@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from streams.domain import Regions
-from streams.engine.health import Health
 from streams.engine.metrics import Metrics
 from streams.kafka.countsview import CountsView
 from streams.kafka.history import HistoryView
@@ -14,6 +13,7 @@ from streams.service.clock import Clock
 from streams.service.daybook import Daybook
 from streams.service.runtime import Runtime
 from streams.service.schemas import SchemaGate
+from streams.service.watchdog import Health
 from streams.settings import Settings
 
 

@@ -30,11 +30,13 @@ class AccessDenied(RuntimeError):
     """The brokers refused an operation for lack of an ACL; the message names it."""
 
 
+class MissingTopic(LookupError):
+    """A topic the command needs does not exist; the message says to run `topics create`."""
+
+
 def is_operational(exc: BaseException) -> bool:
     """True for a failure an operator must fix (connection, TLS, SASL, ACLs, settings, topics);
     False for what would be a bug of ours."""
-    from streams.kafka.reader import MissingTopic  # the reader raises what this module names
-
     known = (errors.KafkaError, ssl.SSLError, ConnectionError, TimeoutError, KafkaSetupError,
              AccessDenied, MissingTopic)  # fmt: skip
     return isinstance(exc, known)

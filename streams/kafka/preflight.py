@@ -23,8 +23,7 @@ from aiokafka.protocol.types import Array, Boolean, Int16, Int32, Schema, String
 
 from streams.kafka import clients
 from streams.kafka.acls import OPERATIONS, Acl
-from streams.kafka.failures import ACLS, AccessDenied
-from streams.kafka.reader import MissingTopic
+from streams.kafka.failures import ACLS, AccessDenied, MissingTopic
 from streams.kafka.security import principal_hint
 from streams.settings import Settings
 

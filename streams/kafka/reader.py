@@ -19,16 +19,12 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from streams.kafka import clients
-from streams.kafka.failures import ACLS, AccessDenied
+from streams.kafka.failures import ACLS, AccessDenied, MissingTopic
 from streams.kafka.security import principal_hint
 from streams.service.ports import InputMessage
 from streams.settings import Settings
 
 TOPIC_AUTHORIZATION_FAILED = 29
-
-
-class MissingTopic(LookupError):
-    """A topic the command needs does not exist; the message says to run `topics create`."""
 
 
 async def read_to_end(

@@ -15,6 +15,7 @@ the input. The engine builds a `ConsumerView` each second (streams/engine/health
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -123,3 +124,42 @@ def _missing(tp: TopicPartition, fetch: PartitionFetch) -> str:
         lag = fetch.highwater - fetch.position
         return f"{where} has {lag} messages to read and its position stands still"
     return f"no fetch response for {where} in that time (are the brokers answering?)"
+
+
+#: A watchdog look older than this says the worker's timers are held up (the event loop is
+#: blocked or starved), which the verdict's own age then adds to.
+LATE_LOOK_SECONDS = 5.0
+
+
+class Health:
+    """The last verdict of the watchdog and when it was made."""
+
+    def __init__(self, now: float | None = None) -> None:
+        started = time.time() if now is None else now
+        self.watchdog = Watchdog(started)
+        self.verdict = Verdict(0.0, "")
+        self.looked_at = started
+        self.stuck_reported = False
+
+    def quiet(self, now: float | None = None) -> tuple[float, str]:
+        """Seconds without evidence of progress until now, and why."""
+        now = time.time() if now is None else now
+        late = max(0.0, now - self.looked_at)
+        reason = self.verdict.reason
+        if late > LATE_LOOK_SECONDS:
+            reason = f"the watchdog has not run for {late:.0f} s (the worker's timers are held up)"
+        return self.verdict.quiet_seconds + late, reason
+
+    def live(self, stall_seconds: float, now: float | None = None) -> tuple[bool, str]:
+        """Liveness: (True, "") or (False, the one line that says why)."""
+        quiet, reason = self.quiet(now)
+        if quiet > stall_seconds:
+            return False, f"no progress for {quiet:.0f} s: {reason}"
+        return True, ""
+
+    def current(self, stale_seconds: float, now: float | None = None) -> tuple[bool, str]:
+        """Readiness: evidence within `stale_seconds`, else (False, why)."""
+        quiet, reason = self.quiet(now)
+        if quiet > stale_seconds:
+            return False, f"no progress for {quiet:.0f} s: {reason}"
+        return True, ""
