@@ -1,9 +1,10 @@
 """The contenders: (1) a plain aiokafka loop, (2) a naive Faust agent, (3) the worker.
 
 (1) and (2) run as subprocesses of this module (`python -m bench.live.contenders plain|naive`,
-settings from the environment) and report to a JSON file; (3) is `transparantie worker`, timed
-from outside. Every use of the streams APIs being refactored (streams.service, streams.engine,
-streams.codecs) by the benchmark is in this module, as the worker uses them.
+settings from the environment) and report to a JSON file, as (4) Quix does (bench/live/quix.py);
+(3) is `transparantie worker`, timed from outside. Every use of the streams APIs being
+refactored (streams.service, streams.engine, streams.codecs) by the benchmark is in this
+module and in quix.py, as the worker uses them.
 """
 
 from __future__ import annotations
@@ -158,16 +159,20 @@ def naive_faust(settings: Settings, total: int, out: Path, data_dir: Path) -> No
 
 
 def run_contender(
-    kind: str, settings: Settings, total: int, clients: int, broker_pid: int | None, tmp: Path
-) -> dict[str, Any]:
-    """Run (1) or (2) as a subprocess until it reports; add the broker's CPU."""
-    out = tmp / f"{kind}.json"
+    kind: str, settings: Settings, total: int, clients: int, broker_pid: int | None, tmp: Path,
+    name: str | None = None, command: list[str] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run (1), (2) or (4) as a subprocess until it reports; add the broker's CPU. `name` names
+    its files (a second run of the same kind); `command` replaces `python -m
+    bench.live.contenders <kind>` (Quix runs in its own venv, bench/live/quix.py)."""
+    name = name or kind
+    out = tmp / f"{name}.json"
     out.unlink(missing_ok=True)
-    data_dir = tmp / f"{kind}-data"
+    data_dir = tmp / f"{name}-data"
     shutil.rmtree(data_dir, ignore_errors=True)
-    args = [sys.executable, "-m", "bench.live.contenders", kind, "--total", str(total),
-            "--out", str(out), "--data-dir", str(data_dir)]  # fmt: skip
-    log = (tmp / f"{kind}.log").open("ab")
+    command = command or [sys.executable, "-m", "bench.live.contenders", kind]
+    args = [*command, "--total", str(total), "--out", str(out), "--data-dir", str(data_dir)]
+    log = (tmp / f"{name}.log").open("ab")
     broker_cpu_start = cpu_seconds(broker_pid) if broker_pid else 0.0
     process = subprocess.Popen(args, env=env_of(settings), cwd=PROJECT, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
@@ -187,6 +192,10 @@ def run_contender(
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(10)
     raw = json.loads(out.read_text())
+    if not raw.get("complete", True):
+        raise RuntimeError(
+            f"{name} stopped after {raw['events']} of {total} events; log {log.name}"
+        )
     result = {
         "events": raw["events"],
         "seconds": raw["seconds"],
@@ -198,10 +207,14 @@ def run_contender(
         "peak_rss": raw["peak_rss"],
         "rss_delta_per_client": (raw["rss_end"] - raw["rss_start"]) / clients,
     }
-    if settings.store == "rocksdb" and kind == "naive":
+    if kind == "quix" or (settings.store == "rocksdb" and kind == "naive"):
         result["state_bytes_per_client"] = dir_bytes(data_dir) / clients
     else:
         result["state_bytes_per_client"] = result["rss_delta_per_client"]
+    if "seconds_to_last_event" in raw:  # Quix: before its last checkpoint and its stop
+        result["seconds_to_last_event"] = raw["seconds_to_last_event"]
+        result["cpu_s_per_million_to_last_event"] = raw["cpu_to_last_event"] / raw["events"] * 1e6
+        result["versions"] = raw["versions"]
     if "counts" in raw:
         result["counts_equal_expected"] = raw["counts"]
     return result
