@@ -61,17 +61,18 @@ def ensure_venv() -> Path:
     pin, python = requirement(), venv_python()
     if _has(python, pin):
         return python
-    print(f"making {VENV.relative_to(PROJECT)} for the Quix contender ({pin})", flush=True)
-    steps = [
-        [sys.executable, "-m", "venv", "--system-site-packages", str(VENV)],
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", pin],
-    ]
-    for step in steps:
+    print(f"making {VENV} for the Quix contender ({pin})", flush=True)
+    steps = {
+        "python -m venv": [sys.executable, "-m", "venv", "--system-site-packages", str(VENV)],
+        "pip install": [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        pin],
+    }  # fmt: skip
+    for label, step in steps.items():
         done = subprocess.run(step, capture_output=True, text=True)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise VenvUnavailable(
-                f"cannot make the Quix venv ({' '.join(step[-2:])}: {last}); make it by hand: "
+                f"cannot make the Quix venv ({label}: {last}); make it by hand: "
                 f"{sys.executable} -m venv --system-site-packages {VENV} && {python} -m pip "
                 f"install '{pin}', or leave Quix out with --skip quix"
             )
