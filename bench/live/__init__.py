@@ -25,10 +25,10 @@ data /tmp/bench-broker unless told otherwise) and one generated population (cach
 
 Every figure is printed and written as JSON to .cache/bench/live-<time>.json.
 
-Modules: `harness` (broker, populations, topics, offsets, /proc), `contenders` (1)-(3),
-`quix` (4) and its venv, `latency`, `recovery`, `report` (the table and the ratios); the
-broker, the worker processes and the polling are streams.devtools.stack's, shared with the
-tests and the demo.
+Modules: `harness` (broker, populations, topics, offsets, /proc), `contenders` (1), (2),
+`worker` (3), `quix` (4) and its venv, `latency`, `recovery`, `report` (the table and the
+ratios); the broker, the worker processes and the polling are streams.devtools.stack's,
+shared with the tests and the demo.
 """
 
 from __future__ import annotations

@@ -12,12 +12,13 @@ from typing import Any
 
 import bench.live
 from bench.live import report
-from bench.live.contenders import run_contender, run_worker_throughput
+from bench.live.contenders import run_contender
 from bench.live.harness import CACHE, load_average, population, produce, settings_for
 from bench.live.latency import run_latency
 from bench.live.quix import MODULE as QUIX_MODULE
 from bench.live.quix import VenvUnavailable, ensure_venv
 from bench.live.recovery import run_recovery
+from bench.live.worker import run_worker_throughput
 from streams.devtools.stack import Worker, load_expected, start_broker
 from streams.settings import Settings
 

@@ -1,8 +1,8 @@
-"""The contenders: (1) a plain aiokafka loop, (2) a naive Faust agent, (3) the worker.
+"""The contenders (1) a plain aiokafka loop and (2) a naive Faust agent, and their runner.
 
 (1) and (2) run as subprocesses of this module (`python -m bench.live.contenders plain|naive`,
 settings from the environment) and report to a JSON file, as (4) Quix does (bench/live/quix.py);
-(3) is `transparantie worker`, timed from outside. Every use of the streams APIs being
+(3), `transparantie worker`, is timed from outside (bench/live/worker.py). Every use of the streams APIs being
 refactored (streams.service, streams.engine, streams.codecs) by the benchmark is in this
 module and in quix.py, as the worker uses them.
 """
@@ -25,16 +25,12 @@ from typing import Any
 from bench.live.harness import (
     AS_OF,
     PROJECT,
-    GroupOffsets,
     cpu_seconds,
-    create_topics,
     dir_bytes,
-    end_offsets,
     memory,
-    thread_cpu_seconds,
     write_json,
 )
-from streams.devtools.stack import Worker, env_of, wait_until
+from streams.devtools.stack import env_of
 from streams.settings import Settings
 
 
@@ -218,89 +214,6 @@ def run_contender(
     if "counts" in raw:
         result["counts_equal_expected"] = raw["counts"]
     return result
-
-
-# --- (3) the worker, from outside -------------------------------------------------------------
-def run_worker_throughput(
-    settings: Settings, expected: list[dict[str, Any]], events: int, clients: int, log: Path,
-    broker_pid: int | None, keep_running: bool = False, profile: Path | None = None,
-) -> tuple[dict[str, Any], Worker]:  # fmt: skip
-    """Start a worker on filled input topics; time it until its counts equal `expected`.
-    With `profile`, py-spy samples the worker from its first event to the right counts and
-    writes collapsed stacks there (`python -m bench.profile` summarises them)."""
-    create_topics(settings)  # the changelogs of this app id
-    ends = end_offsets(settings)
-    offsets = GroupOffsets(settings.bootstrap_servers, settings.app_id)
-    worker = Worker(env_of(settings), log).start()
-    kept = False
-    try:
-
-        def first_event() -> bool:
-            worker.check()
-            return worker.metric_total("transparantie_events_total") > 0
-
-        wait_until(first_event, 180, "the worker's first event", every=0.05)
-        t_first = time.monotonic()
-        cpu_first, mem_first = cpu_seconds(worker.pid), memory(worker.pid)
-        threads_first = thread_cpu_seconds(worker.pid)
-        broker_cpu_first = cpu_seconds(broker_pid) if broker_pid else 0.0
-        spy = None
-        if profile is not None:
-            spy = subprocess.Popen(
-                ["py-spy", "record", "--pid", str(worker.pid), "--rate", "200", "--nonblocking",
-                 "--format", "raw", "--output", str(profile)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-
-        def counted() -> bool:
-            worker.check()
-            return bool(worker.counts() == expected)
-
-        wait_until(counted, 3600, "/counts to equal expected.json", every=0.1)
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
-            spy.wait(60)
-        t_counts = time.monotonic()
-        cpu_counts, mem_counts = cpu_seconds(worker.pid), memory(worker.pid)
-        threads = {
-            name: (cpu - threads_first.get(name, 0.0)) / events * 1e6
-            for name, cpu in sorted(thread_cpu_seconds(worker.pid).items())
-        }
-        broker_cpu = (cpu_seconds(broker_pid) - broker_cpu_first) if broker_pid else 0.0
-
-        def committed() -> bool:
-            found = offsets.committed()
-            return all(found.get(tp, -1) >= end for tp, end in ends.items())
-
-        wait_until(committed, 300, "committed offsets to reach the end offsets", every=0.1)
-        t_commit = time.monotonic()
-        seconds = t_counts - t_first
-        result = {
-            "events": events,
-            "seconds": seconds,
-            "seconds_to_committed": t_commit - t_first,
-            "events_per_s": events / seconds,
-            "cpu_s_per_million": (cpu_counts - cpu_first) / events * 1e6,
-            "cpu_s_per_million_by_thread": threads,
-            "broker_cpu_s_per_million": broker_cpu / events * 1e6,
-            "rss_start": mem_first["VmRSS"],
-            "rss_end": mem_counts["VmRSS"],
-            "peak_rss": mem_counts["VmHWM"],
-            "state_bytes_per_client": (mem_counts["VmRSS"] - mem_first["VmRSS"]) / clients
-            if settings.store == "memory"
-            else dir_bytes(settings.data_dir) / clients,
-        }
-        if settings.store == "memory":
-            result["rss_delta_per_client"] = result["state_bytes_per_client"]
-        else:
-            result["rss_delta_per_client"] = (mem_counts["VmRSS"] - mem_first["VmRSS"]) / clients
-            result["rocksdb_dir_bytes"] = dir_bytes(settings.data_dir)
-        kept = keep_running
-        return result, worker
-    finally:
-        offsets.close()
-        if not kept:  # and whenever a step failed
-            worker.stop()
 
 
 # --- what the latency run needs of the codecs and the reference data --------------------------
