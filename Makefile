@@ -31,7 +31,7 @@ bench:  ## core benchmarks (apply+classify, decode+apply+classify); history (bac
 	$(PYTHON) -m bench.core
 	$(PYTHON) -m bench.history
 
-bench-live:  ## live benchmarks on a local broker: plain aiokafka vs naive Faust vs the worker
+bench-live:  ## live benchmarks on a local broker: plain aiokafka (before and after), naive Faust, Quix Streams (own venv), the worker
 	$(PYTHON) -m bench.live --also-memory $(BENCH_LIVE_ARGS)
 
 soak:  ## the worker at 2,000 events/s for 10 minutes, the day moving: RSS slope, p99 latency

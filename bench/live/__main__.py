@@ -12,13 +12,17 @@ from typing import Any
 
 import bench.live
 from bench.live import report
-from bench.live.contenders import run_contender, run_worker_throughput
+from bench.live.contenders import run_contender
 from bench.live.harness import CACHE, load_average, population, produce, settings_for
 from bench.live.latency import run_latency
+from bench.live.quix import MODULE as QUIX_MODULE
+from bench.live.quix import VenvUnavailable, ensure_venv
 from bench.live.recovery import run_recovery
+from bench.live.worker import run_worker_throughput
 from streams.devtools.stack import Worker, load_expected, start_broker
+from streams.settings import Settings
 
-PARTS = ("plain", "naive", "worker", "latency", "recovery")
+PARTS = ("plain", "naive", "quix", "worker", "latency", "recovery")
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,10 +56,27 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def run_plain(
+    name: str, s: Settings, events: int, args: argparse.Namespace,
+    expected: list[dict[str, Any]], broker_pid: int | None, tmp: Path,
+) -> dict[str, Any]:  # fmt: skip
+    """One run of the plain loop, its counts checked against expected.json."""
+    result = run_contender("plain", s, events, args.clients, broker_pid, tmp, name=name)
+    result["counts_equal_expected"] = result.pop("counts_equal_expected") == expected
+    print(name, json.dumps(result), flush=True)
+    return result
+
+
 def main() -> None:
     """Run the whole live benchmark and print the figures."""
     args = parse_args()
     skip: set[str] = args.skip
+    quix_python = None
+    if "quix" not in skip:  # before the broker and the population: a missing venv ends it here
+        try:
+            quix_python = ensure_venv()
+        except VenvUnavailable as exc:
+            raise SystemExit(str(exc)) from None
     CACHE.mkdir(parents=True, exist_ok=True)
     run = time.strftime("%Y%m%d-%H%M%S")
     tmp = CACHE / f"run-{run}"
@@ -78,16 +99,23 @@ def main() -> None:
     print(f"produced {events} events of {args.clients} clients in {produce_s:.0f} s", flush=True)
 
     results: dict[str, dict[str, Any]] = {}
+    # the plain loop runs first and again last, so that every ratio to it is bracketed
+    plain = settings_for(bootstrap, prefix, f"bench-{run}-plain")
     if "plain" not in skip:
-        s = settings_for(bootstrap, prefix, f"bench-{run}-plain")
-        results["plain"] = run_contender("plain", s, events, args.clients, broker_pid, tmp)
-        ok = results["plain"].pop("counts_equal_expected") == expected
-        results["plain"]["counts_equal_expected"] = ok
-        print("plain", json.dumps(results["plain"]), flush=True)
+        results["plain"] = run_plain("plain", plain, events, args, expected, broker_pid, tmp)
     if "naive" not in skip:
         s = settings_for(bootstrap, prefix, f"bench-{run}-naive", store=args.store)
         results["naive"] = run_contender("naive", s, events, args.clients, broker_pid, tmp)
         print("naive", json.dumps(results["naive"]), flush=True)
+    if quix_python is not None:
+        s = settings_for(bootstrap, prefix, f"bench-{run}-quix")
+        command = [str(quix_python), "-m", QUIX_MODULE]
+        results["quix"] = run_contender("quix", s, events, args.clients, broker_pid, tmp,
+                                        command=command)  # fmt: skip
+        results["quix"]["counts_equal_expected"] = (
+            results["quix"].pop("counts_equal_expected") == expected
+        )
+        print("quix", json.dumps(results["quix"]), flush=True)
     if args.also_memory:  # before the default worker, which stays up for the latency run
         s = settings_for(bootstrap, prefix, f"bench-{run}-worker-mem", store="memory",
                          data_dir=tmp / "worker-mem")  # fmt: skip
@@ -114,6 +142,10 @@ def main() -> None:
     finally:
         if worker is not None:  # also when a step fails: no worker is left behind
             worker.stop()
+    if "plain" not in skip and len(results) > 1:
+        results["plain_after"] = run_plain("plain_after", plain, events, args, expected,
+                                           broker_pid, tmp)  # fmt: skip
+    figures["ratios"] = report.ratios(results)
 
     if "recovery" not in skip:
         figures["recovery"] = run_recovery(bootstrap, args.recovery_clients, args.seed, tmp,

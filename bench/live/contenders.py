@@ -1,9 +1,10 @@
-"""The contenders: (1) a plain aiokafka loop, (2) a naive Faust agent, (3) the worker.
+"""The contenders (1) a plain aiokafka loop and (2) a naive Faust agent, and their runner.
 
 (1) and (2) run as subprocesses of this module (`python -m bench.live.contenders plain|naive`,
-settings from the environment) and report to a JSON file; (3) is `transparantie worker`, timed
-from outside. Every use of the streams APIs being refactored (streams.service, streams.engine,
-streams.codecs) by the benchmark is in this module, as the worker uses them.
+settings from the environment) and report to a JSON file, as (4) Quix does (bench/live/quix.py);
+(3), `transparantie worker`, is timed from outside (bench/live/worker.py). Every use of the streams APIs being
+refactored (streams.service, streams.engine, streams.codecs) by the benchmark is in this
+module and in quix.py, as the worker uses them.
 """
 
 from __future__ import annotations
@@ -24,16 +25,12 @@ from typing import Any
 from bench.live.harness import (
     AS_OF,
     PROJECT,
-    GroupOffsets,
     cpu_seconds,
-    create_topics,
     dir_bytes,
-    end_offsets,
     memory,
-    thread_cpu_seconds,
     write_json,
 )
-from streams.devtools.stack import Worker, env_of, wait_until
+from streams.devtools.stack import env_of
 from streams.settings import Settings
 
 
@@ -158,16 +155,20 @@ def naive_faust(settings: Settings, total: int, out: Path, data_dir: Path) -> No
 
 
 def run_contender(
-    kind: str, settings: Settings, total: int, clients: int, broker_pid: int | None, tmp: Path
-) -> dict[str, Any]:
-    """Run (1) or (2) as a subprocess until it reports; add the broker's CPU."""
-    out = tmp / f"{kind}.json"
+    kind: str, settings: Settings, total: int, clients: int, broker_pid: int | None, tmp: Path,
+    name: str | None = None, command: list[str] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run (1), (2) or (4) as a subprocess until it reports; add the broker's CPU. `name` names
+    its files (a second run of the same kind); `command` replaces `python -m
+    bench.live.contenders <kind>` (Quix runs in its own venv, bench/live/quix.py)."""
+    name = name or kind
+    out = tmp / f"{name}.json"
     out.unlink(missing_ok=True)
-    data_dir = tmp / f"{kind}-data"
+    data_dir = tmp / f"{name}-data"
     shutil.rmtree(data_dir, ignore_errors=True)
-    args = [sys.executable, "-m", "bench.live.contenders", kind, "--total", str(total),
-            "--out", str(out), "--data-dir", str(data_dir)]  # fmt: skip
-    log = (tmp / f"{kind}.log").open("ab")
+    command = command or [sys.executable, "-m", "bench.live.contenders", kind]
+    args = [*command, "--total", str(total), "--out", str(out), "--data-dir", str(data_dir)]
+    log = (tmp / f"{name}.log").open("ab")
     broker_cpu_start = cpu_seconds(broker_pid) if broker_pid else 0.0
     process = subprocess.Popen(args, env=env_of(settings), cwd=PROJECT, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
@@ -187,6 +188,10 @@ def run_contender(
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(10)
     raw = json.loads(out.read_text())
+    if not raw.get("complete", True):
+        raise RuntimeError(
+            f"{name} stopped after {raw['events']} of {total} events; log {log.name}"
+        )
     result = {
         "events": raw["events"],
         "seconds": raw["seconds"],
@@ -198,96 +203,17 @@ def run_contender(
         "peak_rss": raw["peak_rss"],
         "rss_delta_per_client": (raw["rss_end"] - raw["rss_start"]) / clients,
     }
-    if settings.store == "rocksdb" and kind == "naive":
+    if kind == "quix" or (settings.store == "rocksdb" and kind == "naive"):
         result["state_bytes_per_client"] = dir_bytes(data_dir) / clients
     else:
         result["state_bytes_per_client"] = result["rss_delta_per_client"]
+    if "seconds_to_last_event" in raw:  # Quix: before its last checkpoint and its stop
+        result["seconds_to_last_event"] = raw["seconds_to_last_event"]
+        result["cpu_s_per_million_to_last_event"] = raw["cpu_to_last_event"] / raw["events"] * 1e6
+        result["versions"] = raw["versions"]
     if "counts" in raw:
         result["counts_equal_expected"] = raw["counts"]
     return result
-
-
-# --- (3) the worker, from outside -------------------------------------------------------------
-def run_worker_throughput(
-    settings: Settings, expected: list[dict[str, Any]], events: int, clients: int, log: Path,
-    broker_pid: int | None, keep_running: bool = False, profile: Path | None = None,
-) -> tuple[dict[str, Any], Worker]:  # fmt: skip
-    """Start a worker on filled input topics; time it until its counts equal `expected`.
-    With `profile`, py-spy samples the worker from its first event to the right counts and
-    writes collapsed stacks there (`python -m bench.profile` summarises them)."""
-    create_topics(settings)  # the changelogs of this app id
-    ends = end_offsets(settings)
-    offsets = GroupOffsets(settings.bootstrap_servers, settings.app_id)
-    worker = Worker(env_of(settings), log).start()
-    kept = False
-    try:
-
-        def first_event() -> bool:
-            worker.check()
-            return worker.metric_total("transparantie_events_total") > 0
-
-        wait_until(first_event, 180, "the worker's first event", every=0.05)
-        t_first = time.monotonic()
-        cpu_first, mem_first = cpu_seconds(worker.pid), memory(worker.pid)
-        threads_first = thread_cpu_seconds(worker.pid)
-        broker_cpu_first = cpu_seconds(broker_pid) if broker_pid else 0.0
-        spy = None
-        if profile is not None:
-            spy = subprocess.Popen(
-                ["py-spy", "record", "--pid", str(worker.pid), "--rate", "200", "--nonblocking",
-                 "--format", "raw", "--output", str(profile)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-
-        def counted() -> bool:
-            worker.check()
-            return bool(worker.counts() == expected)
-
-        wait_until(counted, 3600, "/counts to equal expected.json", every=0.1)
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
-            spy.wait(60)
-        t_counts = time.monotonic()
-        cpu_counts, mem_counts = cpu_seconds(worker.pid), memory(worker.pid)
-        threads = {
-            name: (cpu - threads_first.get(name, 0.0)) / events * 1e6
-            for name, cpu in sorted(thread_cpu_seconds(worker.pid).items())
-        }
-        broker_cpu = (cpu_seconds(broker_pid) - broker_cpu_first) if broker_pid else 0.0
-
-        def committed() -> bool:
-            found = offsets.committed()
-            return all(found.get(tp, -1) >= end for tp, end in ends.items())
-
-        wait_until(committed, 300, "committed offsets to reach the end offsets", every=0.1)
-        t_commit = time.monotonic()
-        seconds = t_counts - t_first
-        result = {
-            "events": events,
-            "seconds": seconds,
-            "seconds_to_committed": t_commit - t_first,
-            "events_per_s": events / seconds,
-            "cpu_s_per_million": (cpu_counts - cpu_first) / events * 1e6,
-            "cpu_s_per_million_by_thread": threads,
-            "broker_cpu_s_per_million": broker_cpu / events * 1e6,
-            "rss_start": mem_first["VmRSS"],
-            "rss_end": mem_counts["VmRSS"],
-            "peak_rss": mem_counts["VmHWM"],
-            "state_bytes_per_client": (mem_counts["VmRSS"] - mem_first["VmRSS"]) / clients
-            if settings.store == "memory"
-            else dir_bytes(settings.data_dir) / clients,
-        }
-        if settings.store == "memory":
-            result["rss_delta_per_client"] = result["state_bytes_per_client"]
-        else:
-            result["rss_delta_per_client"] = (mem_counts["VmRSS"] - mem_first["VmRSS"]) / clients
-            result["rocksdb_dir_bytes"] = dir_bytes(settings.data_dir)
-        kept = keep_running
-        return result, worker
-    finally:
-        offsets.close()
-        if not kept:  # and whenever a step failed
-            worker.stop()
 
 
 # --- what the latency run needs of the codecs and the reference data --------------------------

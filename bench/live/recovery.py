@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.live.contenders import run_worker_throughput
 from bench.live.harness import (
     CACHE,
     changelog_disk_bytes,
@@ -20,6 +19,7 @@ from bench.live.harness import (
     settings_for,
     wait_for_compaction,
 )
+from bench.live.worker import run_worker_throughput
 from streams.devtools.stack import Worker, env_of, load_expected, wait_until
 from streams.settings import Settings
 

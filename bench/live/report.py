@@ -16,6 +16,43 @@ def fmt_row(name: str, r: dict[str, Any]) -> str:
     )
 
 
+# (contender, reference): every ratio the run can give; `plain` stands for three references:
+# the plain loop before the others, after them, and the mean of the two (the bracket)
+PAIRS = (("worker", "plain"), ("worker_memory", "plain"), ("quix", "plain"), ("naive", "plain"),
+         ("worker", "quix"), ("worker_memory", "quix"), ("worker_memory", "worker"),
+         ("worker", "naive"))  # fmt: skip
+PLAIN_RUNS = {"plain_before": "plain", "plain_after": "plain_after"}
+
+
+def references(results: dict[str, dict[str, Any]], name: str) -> dict[str, dict[str, float]]:
+    """The figures a ratio can be taken against for `name`: for `plain`, each plain run and
+    their mean (events/s and CPU per event averaged); else the one contender, if it ran."""
+    if name != "plain":
+        return {name: results[name]} if name in results else {}
+    runs = {label: results[key] for label, key in PLAIN_RUNS.items() if key in results}
+    if len(runs) == 2:
+        runs["plain_mean"] = {
+            f: sum(r[f] for r in runs.values()) / 2 for f in ("events_per_s", "cpu_s_per_million")
+        }
+    return runs
+
+
+def ratios(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Every ratio of the run, as `a/b`: `events_per_s` is a's events/s over b's, and
+    `cpu_per_event` b's CPU per event over a's (so both read "a is this many times b")."""
+    out: dict[str, dict[str, float]] = {}
+    for name, reference in PAIRS:
+        if name not in results:
+            continue
+        a = results[name]
+        for label, b in references(results, reference).items():
+            out[f"{name}/{label}"] = {
+                "events_per_s": a["events_per_s"] / b["events_per_s"],
+                "cpu_per_event": b["cpu_s_per_million"] / a["cpu_s_per_million"],
+            }
+    return out
+
+
 def write(figures: dict[str, Any], out: Path) -> None:
     """Every figure of a run, as JSON."""
     out.write_text(json.dumps(figures, indent=2))
@@ -32,12 +69,10 @@ def summary(figures: dict[str, Any]) -> str:
     ]
     results: dict[str, dict[str, Any]] = figures.get("throughput", {})
     lines += [fmt_row(name, r) for name, r in results.items()]
-    if "worker" in results:
-        w = results["worker"]
-        for other in ("plain", "naive"):
-            if other in results:
-                ratio = w["events_per_s"] / results[other]["events_per_s"]
-                lines.append(f"worker / {other}: {ratio:.2f}")
+    for pair, r in figures.get("ratios", {}).items():
+        lines.append(
+            f"{pair}: {r['events_per_s']:.2f} (events/s), {r['cpu_per_event']:.2f} (CPU per event)"
+        )
     if "latency" in figures:
         lat = figures["latency"]
         lines.append(
