@@ -2,7 +2,8 @@
 
 The list is the worker's whole need when an admin pre-creates the topics (`topics create`):
 it reads its inputs and its consumer group, reads and writes its changelogs, the subtotals
-and the counts (the worker's /counts follows the counts topic), writes dead letters, and
+the counts (the worker's /counts follows the counts topic) and the history (the aggregator
+writes each day's final table, /history and the page read it), writes dead letters, and
 creates nothing. READ and WRITE imply DESCRIBE. docs/operations.md shows the same list, and
 tests/integration/test_security.py runs a worker with exactly these and nothing more.
 """
@@ -54,6 +55,7 @@ def worker_acls(settings: Settings) -> list[Acl]:
         settings.topic_subtotals,
         changelog_topic(settings, SUBTOTALS_TABLE),
         settings.topic_counts,
+        settings.topic_history,  # the aggregator writes each day's table; /history reads it
     ]
     return [
         *(Acl("topic", topic, "READ") for topic in read),

@@ -152,7 +152,7 @@ def test_operations_md_lists_exactly_the_acls_the_worker_is_tested_with() -> Non
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == len(worker_acls(Settings())) == 14
+    assert len(lines) == len(worker_acls(Settings())) == 16
     doc = (PROJECT / "docs" / "operations.md").read_text()
     missing = [line for line in lines if line not in doc]
     assert not missing, missing
