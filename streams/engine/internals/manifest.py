@@ -76,7 +76,7 @@ NEEDS: tuple[Needs, ...] = (
         "data", "_key_partition", "_encode_value", "_decode_value",
     ), {"_create_batch_iterator": ("self", "mark_as_delete", "to_key", "to_value", "batch")}),
     Needs(_TABLEIO, "faust.stores.rocksdb:Store", (
-        "_db_for_partition", "_visible_items", "_key_index", "set_persisted_offset",
+        "_db_for_partition", "offset_key", "_key_index", "set_persisted_offset",
     )),
     Needs(_TABLEIO, "faust.stores", ("STORES",)),
     Needs(_CONSISTENCY, "faust.tables.recovery:Recovery", ("tp_to_table",), {
