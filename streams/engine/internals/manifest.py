@@ -112,13 +112,21 @@ def _assigned_in_source(cls: type, name: str) -> bool:
     assign = re.compile(rf"self\.{re.escape(name)}\b\s*(:[^=\n]*)?=(?!=)")
     declare = re.compile(rf"^\s+{re.escape(name)}\s*[:=]", re.MULTILINE)
     for klass in inspect.getmro(cls):
-        try:
-            source = inspect.getsource(klass)
-        except (OSError, TypeError):
-            continue
-        if assign.search(source) or declare.search(source):
+        source = _source_of(klass)
+        if source is not None and (assign.search(source) or declare.search(source)):
             return True
     return False
+
+
+@cache
+def _source_of(klass: type) -> str | None:
+    """A class's source, read once: `inspect.getsource` parses the class's whole module with
+    `ast` on every call, and asked per attribute and per class of the MRO it took about a
+    second of every worker's start (py-spy, docs/performance.md "Recovery, session 4")."""
+    try:
+        return inspect.getsource(klass)
+    except (OSError, TypeError):
+        return None
 
 
 def _problems(needs: Needs) -> list[str]:
