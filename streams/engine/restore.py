@@ -53,7 +53,7 @@ def wire_restore(
                 if stored.partition != partition:  # the table's rebuild would count it elsewhere
                     raise ValueError("a state of another partition")
                 take(partition, r.key.decode(), stored.state)
-        except Exception as exc:  # counting is a shortcut: never fatal
+        except Exception as exc:  # noqa: BLE001  # counting is a shortcut: never fatal
             # unreadable, or anything else: the rebuild reads this partition from the store
             # after the recovery, and says there what it found
             log.warning("the ledger of partition %d is rebuilt from the store after recovery"
