@@ -9,7 +9,6 @@ the ledger takes them after the recovery, if it read every changelog to its end.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -21,8 +20,6 @@ from streams.engine.internals import TableIO, WorkerApp
 from streams.service.restoring import Restoring
 
 TP = faust.types.TP
-
-log = logging.getLogger(__name__)
 
 
 def wire_restore(
@@ -53,11 +50,8 @@ def wire_restore(
                 if stored.partition != partition:  # the table's rebuild would count it elsewhere
                     raise ValueError("a state of another partition")
                 take(partition, r.key.decode(), stored.state)
-        except Exception as exc:  # noqa: BLE001  # counting is a shortcut: never fatal
-            # unreadable, or anything else: the rebuild reads this partition from the store
-            # after the recovery, and says there what it found
-            log.warning("the ledger of partition %d is rebuilt from the store after recovery"
-                        " (%s)", partition, type(exc).__name__)  # fmt: skip
+        except (ValueError, AttributeError):
+            # unreadable: the rebuild reads this partition from the store, and says what it found
             restoring.spoil(partition)
 
     if isinstance(app, WorkerApp):
