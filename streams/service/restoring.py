@@ -26,14 +26,6 @@ class _Counting:
     def __init__(self) -> None:
         self.ledger = PartitionLedger()
         self.cell_of: dict[str, Cell | None] = {}
-        self.taken = 0  # records counted, against len(cell_of) clients
-
-
-#: Counting costs a decode per changelog record, the rebuild one per client: a changelog the
-#: log cleaner has not compacted yet (4.8 records per client after a million clients' build)
-#: is left to the rebuild once it has cost half as much again as the rebuild would
-_WASTE = 1.5
-_WASTE_ALLOWED = 20_000
 
 
 class Restoring:
@@ -58,15 +50,8 @@ class Restoring:
         return partition in self._counting
 
     def take(self, partition: int, client_id: str, state: ClientState | None) -> None:
-        """The next changelog record of a partition (None: a tombstone); ignored when the
-        partition is not counted."""
-        counting = self._counting.get(partition)
-        if counting is None:  # not counted, or no longer
-            return
-        counting.taken += 1
-        if counting.taken > _WASTE * len(counting.cell_of) + _WASTE_ALLOWED:
-            del self._counting[partition]  # mostly superseded records: the rebuild is cheaper
-            return
+        """The next changelog record of a counted partition (None: a tombstone)."""
+        counting = self._counting[partition]
         ledger, day = counting.ledger, self.day
         assert day is not None
         cell = None if state is None else cell_of(classify(state, day, self.regions))

@@ -40,7 +40,9 @@ def history() -> list[tuple[int, str, ClientState]]:
 
 def rebuilt(final: dict[tuple[int, str], ClientState | None], day: date) -> Ledger:
     ledger = Ledger(REGIONS, day)
-    ledger.rebuild_partitions(range(3), ((p, c, s) for (p, c), s in final.items() if s is not None))
+    ledger.rebuild_partitions(
+        range(3), ((p, c, s) for (p, c), s in final.items() if s is not None)
+    )
     return ledger
 
 
@@ -83,15 +85,3 @@ def test_a_spoiled_or_non_empty_partition_is_left_to_the_rebuild() -> None:
     restoring.begin(DAY, from_start=[], others=[2])  # a new recovery: 2 holds state now
     assert not restoring.counts(1) and not restoring.counts(2)
     assert sorted(restoring.finish(DAY, [0, 1, 2])) == [0]
-
-
-def test_a_changelog_of_mostly_superseded_records_is_left_to_the_rebuild(
-    history: list[tuple[int, str, ClientState]],
-) -> None:
-    restoring = Restoring(REGIONS)
-    restoring.begin(DAY, from_start=[0], others=())
-    state = next(s for p, _, s in history if p == 0)
-    for _ in range(30_000):  # one client written over and over: an uncompacted changelog
-        restoring.take(0, "client", state)
-    assert not restoring.counts(0)
-    assert restoring.finish(DAY, [0]) == {}
