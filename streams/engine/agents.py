@@ -25,7 +25,6 @@ from streams.engine.internals import (
     send_raw,
 )
 from streams.engine.publishing import Publisher
-from streams.engine.restore import wire_restore
 from streams.engine.worker import Worker
 from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
 from streams.service.runtime import DayChange, Message
@@ -131,22 +130,12 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
     def owned_input_partitions() -> set[int]:
         return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic in input_topics}
 
-    restoring = runtime.restoring
-    wire_restore(app, restoring, table_io, changelog_topic(settings, CLIENTS_TABLE), runtime.today)
-
-    def rebuild_from_store(recovered: bool = False) -> None:
-        """The ledger of the owned partitions, recomputed from the client table; after a
-        complete recovery, partitions counted as they were restored are taken as counted."""
+    def rebuild_from_store() -> None:
+        """The ledger of the owned partitions, recomputed from the client table."""
         partitions = owned_input_partitions()
         started = time.monotonic()
-        generation = app.consumer_generation_id
-        counted = 0
         try:
-            if recovered:
-                counted = runtime.rebuild_recovered(table_io.items, partitions, generation)
-            else:
-                restoring.clear()  # the day went back: a count under way is of another day
-                runtime.rebuild(table_io.items(partitions), partitions, generation)
+            runtime.rebuild(table_io.items(partitions), partitions, app.consumer_generation_id)
         except ValueError as exc:  # a state this version cannot read; the worker stays not ready
             log.critical(
                 "cannot read the client table of partitions %s (%s): this worker stays not ready;"
@@ -154,15 +143,15 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
             )  # fmt: skip
             return
         log.info(
-            "ledger rebuilt for partitions %s in %.2f s (%d of them counted as restored)",
-            sorted(partitions), time.monotonic() - started, counted,
+            "ledger rebuilt for partitions %s in %.2f s", sorted(partitions),
+            time.monotonic() - started,
         )  # fmt: skip
 
     @clients.on_recover
     async def rebuild_ledger() -> None:
         table_io.forget()  # the store was restored under the cache
         if recovery_is_current(app):  # else a newer assignment's recovery calls again
-            rebuild_from_store(recovered=True)
+            rebuild_from_store()
         else:
             log.info("a recovery that was superseded or did not read every changelog to its"
                      " end: the ledger waits for the next one")  # fmt: skip

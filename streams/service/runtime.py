@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import date
 from enum import Enum
 from typing import NamedTuple
@@ -19,10 +19,9 @@ from streams.domain import ClientState, Regions
 from streams.service.admission import Admission
 from streams.service.clock import Clock
 from streams.service.deadletters import dead_letter_record
-from streams.service.ledger import Ledger, PartitionLedger
+from streams.service.ledger import Ledger
 from streams.service.ports import StoredClient, Wire, WorkerMetrics
 from streams.service.reports import NO_GENERATION, SubtotalReport
-from streams.service.restoring import Restoring
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,6 @@ class Runtime:
         self.dirty: set[int] = set()
         self.positions: dict[tuple[str, int], int] = {}
         self.recovered = False
-        self.restoring = Restoring(regions)  # partitions counted while they are restored
 
     def today(self) -> date:
         """The day of counting now."""
@@ -130,55 +128,32 @@ class Runtime:
         return Batch(changed, dead_letters)
 
     def rebuild(
-        self,
-        clients: Iterable[tuple[bytes, StoredClient]],
-        partitions: set[int],
-        generation: int,
-        counted: Mapping[int, PartitionLedger] | None = None,
-        day: date | None = None,
+        self, clients: Iterable[tuple[bytes, StoredClient]], partitions: set[int], generation: int
     ) -> None:
         """Recompute the ledger for the owned partitions from the client table, recovered in
-        the group's `generation`; `counted` holds partitions counted as they were restored
-        (streams/service/restoring.py) on today's ledger day, `clients` the stored clients of
-        the others. A state that cannot be read (ValueError) leaves the worker not ready."""
+        the group's `generation`; a state that cannot be read (ValueError) leaves the worker
+        not ready."""
         self.owned = set()
-        counted = counted or {}
-        self.ledger.day = self.today() if day is None else day
+        self.ledger.day = self.today()
         lost = set(self.ledger.partitions) - partitions
         for p in lost:
             self.ledger.drop(p)
         self.metrics.forget_partitions(lost)
         try:
             self.ledger.rebuild_partitions(
-                partitions - counted.keys(),
+                partitions,
                 ((s.partition, key.decode(), s.state) for key, s in clients if s is not None),
             )
         except ValueError:
             self._set_recovered(False)
             raise
-        self.ledger.partitions.update((p, counted[p]) for p in partitions & counted.keys())
         self.owned = set(partitions)
         self.generation = generation
         self.dirty = set(partitions)
         self._set_recovered(True)
 
-    def rebuild_recovered(
-        self,
-        read: Callable[[set[int]], Iterable[tuple[bytes, StoredClient]]],
-        partitions: set[int],
-        generation: int,
-    ) -> int:
-        """After a recovery that read every changelog to its end: the partitions counted
-        while they were restored as they are, the others from the table (`read(partitions)`
-        gives their stored clients). Returns how many partitions were counted."""
-        day = self.today()
-        counted = self.restoring.finish(day, partitions)
-        self.rebuild(read(partitions - counted.keys()), partitions, generation, counted, day)
-        return len(counted)
-
     def revoke(self, partitions: set[int]) -> None:
         """Forget partitions this worker lost; not ready until recovery completes."""
-        self.restoring.clear()  # a recovery follows, and begins counting afresh
         for p in partitions:
             self.ledger.drop(p)
             self.dirty.discard(p)

@@ -84,12 +84,6 @@ class CheckedRecovery(Recovery):
         self, consumer: Any, tps: set[TP], destination: Any, title: str
     ) -> None:
         await super()._build_offsets(consumer, tps, destination, title)
-        await self._discard_ahead(consumer, tps, destination)
-        begin = getattr(self.app, "begin_restore", None)
-        if title == "active" and begin is not None:
-            begin(tps)  # after the discards: a discarded partition restores from nothing
-
-    async def _discard_ahead(self, consumer: Any, tps: set[TP], destination: Any) -> None:
         # -1: nothing local (Faust's "before the first offset")
         local = {
             tp: offset for tp in tps if (offset := destination[tp]) is not None and offset >= 0

@@ -214,10 +214,6 @@ class WorkerApp(faust.App):
     batch_topics: frozenset[str] = frozenset()
     batch_handler: BatchHandler | None = None
     batch_recovery: frozenset[str] = frozenset()  # changelogs recovered a fetch at a time
-    #: told the active partitions of each recovery as it begins (after CheckedRecovery's
-    #: discards), and given each fetch of an active changelog partition under recovery
-    begin_restore: Callable[[set[TP]], None] | None = None
-    count_restored: Callable[[TP, Sequence[Any]], None] | None = None
     #: awaited once, before the consumer, the tables or their stores start
     before_start: Callable[[], Awaitable[None]] | None = None
 

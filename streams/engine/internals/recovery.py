@@ -56,8 +56,6 @@ def recover_fetch(recovery: Any, tp: TP, recs: Sequence[Any]) -> bool:
             for r in fresh
         )  # fmt: skip
         offsets[tp] = fresh[-1].offset
-        if not standby and (counter := getattr(recovery.app, "count_restored", None)):
-            counter(tp, fresh)  # the ledger counted as it is restored (agents.py)
         if len(buffer) >= (table.standby_buffer_size if standby else table.recovery_buffer_size):
             table.apply_changelog_batch(buffer)
             buffer.clear()

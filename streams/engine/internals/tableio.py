@@ -9,7 +9,6 @@ path would.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import (
     Awaitable,
     Callable,
@@ -145,20 +144,6 @@ class TableIO:
                 for key, raw in store._db_for_partition(partition).items():
                     if key != offset_key:
                         yield key, loads(raw)
-
-    def empty(self, partitions: Collection[int]) -> set[int]:
-        """The partitions among `partitions` whose store holds no client."""
-        store = self.table.data
-        if isinstance(store, memory_store.Store):
-            occupied = set(store._key_partition.values())
-            return {p for p in partitions if p not in occupied}
-        offset_key = store.offset_key
-        found = set()
-        for partition in partitions:
-            keys = store._db_for_partition(partition).keys()
-            if all(key == offset_key for key in itertools.islice(keys, 2)):
-                found.add(partition)
-        return found
 
     async def put_many(self, changed: Iterable[tuple[bytes, StoredClient]], send: Send) -> None:
         """Write each client's new state to the store of its partition and send it to the
