@@ -83,7 +83,8 @@ NEEDS: tuple[Needs, ...] = (
         "_build_offsets": ("self", "consumer", "tps", "destination", "title"),
     }),
     Needs(_CONSISTENCY, "faust.tables.manager:TableManager", (
-        "_recovery", "recovery", "app", "beacon", "loop",
+        "_recovery", "recovery", "app", "beacon", "loop", "on_start", "_update_channels",
+        "should_stop",
     )),
     Needs(_CONSISTENCY, "faust.stores.rocksdb:Store", (
         "_dbs", "_key_index", "_db_for_partition", "partition_path",
