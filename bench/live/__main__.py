@@ -40,7 +40,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--also-memory", action="store_true",
                         help="also run the worker with the memory store")  # fmt: skip
     parser.add_argument("--profile", action="store_true",
-                        help="sample the worker's throughput run with py-spy (slows it)")  # fmt: skip
+                        help="sample the worker's throughput run and the cold start from the"
+                        " changelog with py-spy (slows them)")  # fmt: skip
     parser.add_argument("--broker-port", type=int, default=19800)
     parser.add_argument("--broker-dir", type=Path, default=Path("/tmp/bench-broker"))
     parser.add_argument("--skip", default="", help=f"comma list of: {','.join(PARTS)}")
@@ -149,7 +150,7 @@ def main() -> None:
 
     if "recovery" not in skip:
         figures["recovery"] = run_recovery(bootstrap, args.recovery_clients, args.seed, tmp,
-                                           broker_pid, args.broker_dir)  # fmt: skip
+                                           broker_pid, args.broker_dir, args.profile)  # fmt: skip
         print("recovery", json.dumps(figures["recovery"]), flush=True)
 
     figures["load_after"] = load_average()

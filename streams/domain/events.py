@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+
+from streams.domain.symbols import Symbol
 
 #: A version orders the states of one entity: (occurred_at in epoch millis, event_id).
 Version = tuple[int, str]
 
 
-class RegistrationStatus(Enum):
+class RegistrationStatus(Symbol):
     """Inschrijvingsstatus in Sonar (registration status)."""
 
     INGESCHREVEN = "INGESCHREVEN"
@@ -18,14 +19,14 @@ class RegistrationStatus(Enum):
     VERWIJDERD = "VERWIJDERD"  # erase all state of this client
 
 
-class IndicationOwner(Enum):
+class IndicationOwner(Symbol):
     """Who owns an indicering (indication): UWV or a gemeente (municipality)."""
 
     UWV = "UWV"
     GEMEENTE = "GEMEENTE"
 
 
-class ProfilePart(Enum):
+class ProfilePart(Symbol):
     """A part of the klantprofiel (client profile)."""
 
     AFFINITEITEN = "AFFINITEITEN"

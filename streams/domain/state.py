@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from enum import Enum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -18,11 +17,12 @@ from streams.domain.events import (
     RegistrationStatus,
     Version,
 )
+from streams.domain.symbols import Symbol
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})  # shared, read-only: states copy on write
 
 
-class Outcome(Enum):
+class Outcome(Symbol):
     """What applying one event did to the state."""
 
     APPLIED = "applied"  # the event's version is the newest of its entity

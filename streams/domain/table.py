@@ -6,14 +6,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
-from enum import Enum
 from typing import Any
 
 from streams.domain.regions import NEDERLAND, ONBEKEND, Regions
+from streams.domain.symbols import Symbol
 from streams.domain.teldefinitie import Classification, ClientType
 
 
-class Column(Enum):
+class Column(Symbol):
     """A column of the publication table (plus beschut_wsw, which is not part of totaal)."""
 
     GEMEENTE_MET_PROFIEL = "gemeente_met_profiel"

@@ -14,15 +14,15 @@ People beschut werkend in de WSW meet 1-3 but never get the tick: not counted, s
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
 from typing import NamedTuple
 
 from streams.domain.events import IndicationOwner, ProfilePart, RegistrationStatus
 from streams.domain.regions import ONBEKEND, Regions
 from streams.domain.state import ClientState
+from streams.domain.symbols import Symbol
 
 
-class NotCounted(Enum):
+class NotCounted(Symbol):
     """The first condition of the teldefinitie that a client fails."""
 
     NIET_INGESCHREVEN = "1: status in Sonar is not ingeschreven"
@@ -31,7 +31,7 @@ class NotCounted(Enum):
     GEEN_VINKJE_BANENAFSPRAAK = "4: banenafspraak is not ticked"
 
 
-class ClientType(Enum):
+class ClientType(Symbol):
     """Whose client a counted person is, in the publication's columns."""
 
     UWV = "UWV"

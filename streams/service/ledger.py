@@ -69,15 +69,21 @@ class Ledger:
         million clients are never all decoded at once); clients of other partitions are
         skipped."""
         fresh = {p: PartitionLedger() for p in partitions}
-        cell, day = self.cell, self.day
+        day, regions = self.day, self.regions
+        # `cell` and `set_due` inlined: this loop runs a million times after a recovery
         for partition, client_id, state in clients:
             ledger = fresh.get(partition)
             if ledger is None:
                 continue
-            found = cell(state)
+            found = cell_of(classify(state, day, regions))
             if found is not None:
                 ledger.cells[found] += 1
-            ledger.set_due(client_id, next_change(state, day))
+            due, due_on = next_change(state, day), ledger.due_on
+            if client_id in due_on:  # seen before (not in one store): replace its due day
+                ledger.set_due(client_id, due)
+            elif due is not None:
+                due_on[client_id] = due
+                ledger.due_clients[due].add(client_id)
         self.partitions.update(fresh)
 
     def drop(self, partition: int) -> PartitionLedger | None:

@@ -2,7 +2,8 @@
 
 What it changes and why: consumer.py (whole fetches to one handler), recovery.py (changelog
 recovery a fetch at a time), tableio.py (the client table per explicit partition),
-consistency.py (local state ahead of its changelog discarded, not fatal); what it reads:
+consistency.py (local state ahead of its changelog discarded, not fatal; the table manager
+started without its one-second sleep); what it reads:
 progress.py (the consumer's fetch state, for the watchdog). Every private name used is listed
 in manifest.py and checked at start-up and by a unit test.
 """

@@ -76,14 +76,15 @@ NEEDS: tuple[Needs, ...] = (
         "data", "_key_partition", "_encode_value", "_decode_value",
     ), {"_create_batch_iterator": ("self", "mark_as_delete", "to_key", "to_value", "batch")}),
     Needs(_TABLEIO, "faust.stores.rocksdb:Store", (
-        "_db_for_partition", "_visible_items", "_key_index", "set_persisted_offset",
+        "_db_for_partition", "offset_key", "_key_index", "set_persisted_offset",
     )),
     Needs(_TABLEIO, "faust.stores", ("STORES",)),
     Needs(_CONSISTENCY, "faust.tables.recovery:Recovery", ("tp_to_table",), {
         "_build_offsets": ("self", "consumer", "tps", "destination", "title"),
     }),
     Needs(_CONSISTENCY, "faust.tables.manager:TableManager", (
-        "_recovery", "recovery", "app", "beacon", "loop",
+        "_recovery", "recovery", "app", "beacon", "loop", "on_start", "_update_channels",
+        "should_stop",
     )),
     Needs(_CONSISTENCY, "faust.stores.rocksdb:Store", (
         "_dbs", "_key_index", "_db_for_partition", "partition_path",
@@ -112,13 +113,21 @@ def _assigned_in_source(cls: type, name: str) -> bool:
     assign = re.compile(rf"self\.{re.escape(name)}\b\s*(:[^=\n]*)?=(?!=)")
     declare = re.compile(rf"^\s+{re.escape(name)}\s*[:=]", re.MULTILINE)
     for klass in inspect.getmro(cls):
-        try:
-            source = inspect.getsource(klass)
-        except (OSError, TypeError):
-            continue
-        if assign.search(source) or declare.search(source):
+        source = _source_of(klass)
+        if source is not None and (assign.search(source) or declare.search(source)):
             return True
     return False
+
+
+@cache
+def _source_of(klass: type) -> str | None:
+    """A class's source, read once: `inspect.getsource` parses the class's whole module with
+    `ast` on every call, and asked per attribute and per class of the MRO it took about a
+    second of every worker's start (py-spy, docs/performance.md "Recovery, session 4")."""
+    try:
+        return inspect.getsource(klass)
+    except (OSError, TypeError):
+        return None
 
 
 def _problems(needs: Needs) -> list[str]:

@@ -137,9 +137,13 @@ class TableIO:
                 if value is not None and value.partition in partitions:
                     yield key, value
         else:
+            offset_key = store.offset_key  # where the store keeps its changelog offset
             for partition in partitions:
-                for key, raw in store._visible_items(store._db_for_partition(partition)):
-                    yield key, loads(raw)
+                # the database's own iterator, not Faust's generator around it (one layer
+                # of Python per client less, a million times after a recovery)
+                for key, raw in store._db_for_partition(partition).items():
+                    if key != offset_key:
+                        yield key, loads(raw)
 
     async def put_many(self, changed: Iterable[tuple[bytes, StoredClient]], send: Send) -> None:
         """Write each client's new state to the store of its partition and send it to the
