@@ -1,10 +1,16 @@
-"""The input events: facts about one entity of one client, each with a version."""
+"""The input events: facts about one entity of one client, each with a version.
+
+Events are NamedTuples (immutable, like the states): one is made for every message, and a frozen
+dataclass costs four times as much to make (its `__init__` goes through `object.__setattr__`
+for every field). No two event types have the same number of fields, so no two events of
+different types are ever equal.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import NamedTuple
 
 #: A version orders the states of one entity: (occurred_at in epoch millis, event_id).
 Version = tuple[int, str]
@@ -33,8 +39,7 @@ class ProfilePart(Enum):
     TAAKSOORTVRAAG = "TAAKSOORTVRAAG"  # one of twenty task-type questions
 
 
-@dataclass(frozen=True, slots=True)
-class ClientRegistration:
+class ClientRegistration(NamedTuple):
     """The client's registration (inschrijving) in Sonar."""
 
     client_id: str
@@ -44,8 +49,7 @@ class ClientRegistration:
     gemeentecode: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Indication:
+class Indication(NamedTuple):
     """One indicering: a service line of UWV or of a municipality."""
 
     client_id: str
@@ -59,8 +63,7 @@ class Indication:
     retracted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RegisterMembership:
+class RegisterMembership(NamedTuple):
     """Membership of the doelgroepregister (target-group register)."""
 
     client_id: str
@@ -73,8 +76,7 @@ class RegisterMembership:
     banenafspraak: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileEdit:
+class ProfileEdit(NamedTuple):
     """The current values of one part of the klantprofiel (client profile)."""
 
     client_id: str
