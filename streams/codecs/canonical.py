@@ -26,9 +26,6 @@ _SMALL = 64  # a length, count or index below this is one varint byte (zigzag do
 # The widest varints proved here: no bits can fall off when fastavro accumulates them (an int
 # of 5 bytes or a long of 10 might wrap, so two readings could give one value).
 _MAX_BYTES = {"int": 4, "long": 9}
-# For a varint of n bytes: the high bits of all n bytes, and those of all but the last (set).
-_HIGH = [sum(0x80 << 8 * i for i in range(n)) for n in range(11)]
-_CONTINUED = [sum(0x80 << 8 * i for i in range(n - 1)) for n in range(11)]
 
 
 def _varint(kind: str, logical: str | None) -> Step:
@@ -44,11 +41,10 @@ def _varint(kind: str, logical: str | None) -> Step:
         zz = (value << 1) ^ (value >> 63)
         if zz < 0x80:
             return p + 1 if data[p] == zz else UNPROVED
+        # n bytes is the shortest varint of the value, so the varint fastavro read to it has
+        # at least n bytes; when its n-th byte ends it, those n bytes are the shortest varint
         n = (zz.bit_length() + 6) // 7
-        # fastavro read this varint to `value`; if it ended after exactly n bytes, those are
-        # the one n-byte varint of the value, since n is the shortest.
-        word = int.from_bytes(data[p : p + n], "little")
-        return p + n if word & _HIGH[n] == _CONTINUED[n] else UNPROVED
+        return p + n if data[p + n - 1] < 0x80 else UNPROVED
 
     return step
 

@@ -133,6 +133,12 @@ def string(text: str) -> bytes:
     return zigzag(len(text.encode())) + text.encode()
 
 
+def overlong(n: int) -> bytes:
+    """The varint of n with one needless continuation byte."""
+    shortest = zigzag(n)
+    return shortest[:-1] + bytes([shortest[-1] | 0x80, 0])
+
+
 REGISTRATION = string("K1") + string("E1") + zigzag(1) + zigzag(0) + zigzag(0)
 
 
@@ -147,6 +153,8 @@ REGISTRATION = string("K1") + string("E1") + zigzag(1) + zigzag(0) + zigzag(0)
                      id="overlong-string-length"),
         pytest.param(string("K1") + string("E1") + b"\x82\x00" + zigzag(0) + zigzag(0),
                      id="overlong-long"),
+        pytest.param(string("K1") + string("E1") + overlong(1_767_225_600_000) + zigzag(0)
+                     + zigzag(0), id="overlong-timestamp"),
     ],
 )  # fmt: skip
 def test_a_registration_not_in_its_canonical_encoding_is_not_proved_and_is_refused(data):
