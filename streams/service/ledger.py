@@ -59,9 +59,6 @@ class Ledger:
         self.regions = regions
         self.day = day
         self.partitions: dict[int, PartitionLedger] = {}
-        # the state last moved into a cell, that cell, and the day: a client's events come in
-        # bursts, and its next `before` is then that very state (states are immutable)
-        self._last: tuple[ClientState | None, Cell | None, date] = (None, None, day)
 
     def cell(self, state: ClientState | None) -> Cell | None:
         """The cell a client state adds 1 to on the ledger's day, if any."""
@@ -96,12 +93,7 @@ class Ledger:
         ledger = self.partitions.get(partition)
         if ledger is None:  # (not setdefault: that would make a PartitionLedger every time)
             ledger = self.partitions[partition] = PartitionLedger()
-        last_state, last_cell, last_day = self._last
-        day = self.day
-        old = last_cell if before is last_state and last_day == day else self.cell(before)
-        new = self.cell(after)
-        self._last = (after, new, day)
-        ledger.move(old, new)
+        ledger.move(self.cell(before), self.cell(after))
         ledger.set_due(client_id, None if after is None else next_change(after, self.day))
 
     def advance(self, new_day: date, state_of: Callable[[int, str], ClientState | None]) -> None:

@@ -1,5 +1,5 @@
-"""The ledger kept event by event (bursts of one client, the day moving in between) holds the
-same cells and due days as one rebuilt from the final states."""
+"""The ledger kept event by event (the day moving on in between) holds the same cells and due
+days as one rebuilt from the final states."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from streams.domain import ClientState, fold
 from streams.service.ledger import Ledger
-from tests.factories import DAY, counted_client_events, regions
+from tests.factories import DAY, regions
 from tests.unit.test_properties import LOG
 
 
@@ -43,20 +43,3 @@ def test_a_ledger_kept_event_by_event_equals_one_rebuilt_from_the_final_states(l
     assert nonzero(ours.cells) == nonzero(expected.partitions[0].cells)
     assert ours.due_on == expected.partitions[0].due_on
     assert nonzero(ours.due_clients) == dict(expected.partitions[0].due_clients)
-
-
-def test_a_day_set_between_two_events_of_one_client_is_the_day_its_old_cell_is_read_on():
-    ledger = Ledger(regions(), DAY)
-    ledger.rebuild_partitions([0], [])
-    state = None
-    for event in counted_client_events():
-        after, _ = fold(state, event)
-        ledger.update(0, event.client_id, state, after)
-        state = after
-    assert sum(ledger.partitions[0].cells.values()) == 1
-    ledger.day = DAY - timedelta(days=36500)  # as a rebuild for another day sets it
-    ledger.partitions[0].cells.clear()  # (the rebuild would recount from the table)
-    later, _ = fold(state, counted_client_events()[0]._replace(event_id="again", occurred_at=99))
-    ledger.update(0, "K1", state, later)
-    # a century earlier the client counts nowhere, before and after: nothing moves
-    assert nonzero(ledger.partitions[0].cells) == {}
