@@ -118,8 +118,13 @@ class AvroCodec:
         buf.seek(n)
         if found.same:  # the fast path: the writer is our schema
             record = self._read(data, buf, self._read_schema, None)
-            proves = self._proves_canonical
-            if proves is None or not self.canonical_only or not proves(data, n, record):
+            proves = self._proves_canonical  # else the re-encoding decides, and says why
+            if (
+                proves is None
+                or not self.canonical_only
+                or buf.tell() != len(data)
+                or not proves(data, n, record)
+            ):
                 self._check(data, buf, header, self._read_schema, self._write_schema, record)
             return record
         if found.problem is not None:
