@@ -3,7 +3,8 @@
 Run: `python -m bench.profile .cache/bench/run-<time>/worker.pyspy [--top 30]`. Prints the
 functions by inclusive share (a sample counts once for every distinct function on its stack)
 and by self share (the innermost frame), so the cost of a layer (Faust, aiokafka, our core)
-can be read off directly.
+can be read off directly. With `--below NAME` (part of a function's name, e.g.
+`TableIO.put_many`): where that function's samples go, by the frame right below it.
 """
 
 from __future__ import annotations
@@ -41,11 +42,40 @@ def summarise(path: Path) -> tuple[int, Counter[str], Counter[str]]:
     return total, inclusive, self_
 
 
+def below(path: Path, name: str) -> tuple[int, int, Counter[str]]:
+    """Total samples, samples in the first frame matching `name`, and those per frame below it
+    ("(self)" when it is the innermost)."""
+    total = inside = 0
+    children: Counter[str] = Counter()
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        names = frames(stack)
+        total += n
+        for i, frame in enumerate(names):
+            if name in frame:
+                inside += n
+                children[names[i + 1] if i + 1 < len(names) else "(self)"] += n
+                break
+    return total, inside, children
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--below", action="append", default=[], help="a function's name")
     args = parser.parse_args()
+    if args.below:
+        for name in args.below:
+            total, inside, children = below(args.path, name)
+            print(f"{name}: {100 * inside / total:.1f} % of {total} samples")
+            for child, n in children.most_common(args.top):
+                print(f"{100 * n / total:6.1f} %  {child}")
+            print()
+        return
     total, inclusive, self_ = summarise(args.path)
     print(f"{total} samples")
     for title, counter in (("inclusive", inclusive), ("self", self_)):

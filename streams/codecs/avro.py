@@ -17,6 +17,7 @@ from typing import Any
 
 import fastavro
 
+from streams.codecs.canonical import canonical_proof
 from streams.codecs.diagnosis import article, diagnose
 from streams.codecs.schemas import (
     EVENT_SCHEMA_NAMES,
@@ -79,6 +80,7 @@ class AvroCodec:
         self.writers = writers
         self._write_schema = parsed_schema(name)
         self._read_schema = reader_schema(name)
+        self._proves_canonical = canonical_proof(self._read_schema)  # None: always re-encode
         self._header_bytes = HEADER_BYTES[framing]
         self._single_object = single_object_header(name)
         self._readings: dict[bytes, Reading] = {}  # header -> how its messages read
@@ -116,7 +118,14 @@ class AvroCodec:
         buf.seek(n)
         if found.same:  # the fast path: the writer is our schema
             record = self._read(data, buf, self._read_schema, None)
-            self._check(data, buf, header, self._read_schema, self._write_schema, record)
+            proves = self._proves_canonical  # else the re-encoding decides, and says why
+            if (
+                proves is None
+                or not self.canonical_only
+                or buf.tell() != len(data)
+                or not proves(data, n, record)
+            ):
+                self._check(data, buf, header, self._read_schema, self._write_schema, record)
             return record
         if found.problem is not None:
             raise DecodeError(found.problem)

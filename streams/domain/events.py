@@ -1,9 +1,15 @@
-"""The input events: facts about one entity of one client, each with a version."""
+"""The input events: facts about one entity of one client, each with a version.
+
+Events are NamedTuples (immutable, like the states): one is made for every message, and a frozen
+dataclass costs four times as much to make (its `__init__` goes through `object.__setattr__`
+for every field). No two event types have the same number of fields, so no two events of
+different types are ever equal.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from streams.domain.symbols import Symbol
 
@@ -34,8 +40,7 @@ class ProfilePart(Symbol):
     TAAKSOORTVRAAG = "TAAKSOORTVRAAG"  # one of twenty task-type questions
 
 
-@dataclass(frozen=True, slots=True)
-class ClientRegistration:
+class ClientRegistration(NamedTuple):
     """The client's registration (inschrijving) in Sonar."""
 
     client_id: str
@@ -45,8 +50,7 @@ class ClientRegistration:
     gemeentecode: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Indication:
+class Indication(NamedTuple):
     """One indicering: a service line of UWV or of a municipality."""
 
     client_id: str
@@ -60,8 +64,7 @@ class Indication:
     retracted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RegisterMembership:
+class RegisterMembership(NamedTuple):
     """Membership of the doelgroepregister (target-group register)."""
 
     client_id: str
@@ -74,8 +77,7 @@ class RegisterMembership:
     banenafspraak: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ProfileEdit:
+class ProfileEdit(NamedTuple):
     """The current values of one part of the klantprofiel (client profile)."""
 
     client_id: str

@@ -74,9 +74,11 @@ def is_open(start: date | None, end: date | None, day: date) -> bool:
 def has_profile(state: ClientState) -> bool:
     """Profiel ja: affiniteiten, beroepssectoren and at least one taaksoortvraag are filled."""
     profile = state.profile
-    if not any(key.startswith(_TAAKSOORT) and part.filled for key, part in profile.items()):
-        return False
-    return all(key in profile and profile[key].filled for key in REQUIRED_PROFILE_PARTS)
+    for key in REQUIRED_PROFILE_PARTS:
+        part = profile.get(key)
+        if part is None or not part.filled:
+            return False
+    return any(part.filled for key, part in profile.items() if key.startswith(_TAAKSOORT))
 
 
 def counted_client_type(state: ClientState, day: date) -> ClientType | None:

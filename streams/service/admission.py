@@ -22,6 +22,7 @@ from streams.domain import (
 from streams.domain.regions import ONBEKEND
 from streams.service.ports import Decode, DecodeError
 
+_OUTCOME_VALUE = {o: o.value for o in Outcome}  # Enum.value is a property, slow per event
 KEY_MISMATCH_REASON = "message key is not the event's client_id (events must be keyed by client_id)"
 
 
@@ -69,9 +70,9 @@ class Admission:
             )
         after, outcome = fold(before, event)
         if outcome is not Outcome.APPLIED:
-            return Handled(outcome.value, client_id)
+            return Handled(_OUTCOME_VALUE[outcome], client_id)
         unknown = (
             isinstance(event, ClientRegistration)
             and self.regions.region_of(event.gemeentecode) == ONBEKEND
         )
-        return Handled(outcome.value, client_id, after, unknown_gemeente=unknown)
+        return Handled(_OUTCOME_VALUE[outcome], client_id, after, unknown_gemeente=unknown)

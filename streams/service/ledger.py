@@ -31,6 +31,8 @@ class PartitionLedger:
 
     def set_due(self, client_id: str, day: date | None) -> None:
         """Remember the next day on which a client must be re-evaluated (None: never)."""
+        if self.due_on.get(client_id) == day:
+            return  # most events do not move the day (and None stays None)
         old = self.due_on.pop(client_id, None)
         if old is not None:
             clients = self.due_clients[old]
@@ -94,7 +96,9 @@ class Ledger:
         self, partition: int, client_id: str, before: ClientState | None, after: ClientState | None
     ) -> None:
         """Move a client from its old cell to its new one, and re-index its next due day."""
-        ledger = self.partitions.setdefault(partition, PartitionLedger())
+        ledger = self.partitions.get(partition)
+        if ledger is None:  # (not setdefault: that would make a PartitionLedger every time)
+            ledger = self.partitions[partition] = PartitionLedger()
         ledger.move(self.cell(before), self.cell(after))
         ledger.set_due(client_id, None if after is None else next_change(after, self.day))
 
