@@ -18,11 +18,12 @@ from bench.live.latency import run_latency
 from bench.live.quix import MODULE as QUIX_MODULE
 from bench.live.quix import VenvUnavailable, ensure_venv
 from bench.live.recovery import run_recovery
+from bench.live.scaleout import efficiency, run_two_workers
 from bench.live.worker import run_worker_throughput
 from streams.devtools.stack import Worker, load_expected, start_broker
 from streams.settings import Settings
 
-PARTS = ("plain", "naive", "quix", "worker", "latency", "recovery")
+PARTS = ("plain", "naive", "quix", "worker", "latency", "two", "recovery")
 
 
 def parse_args() -> argparse.Namespace:
@@ -147,6 +148,12 @@ def main() -> None:
         results["plain_after"] = run_plain("plain_after", plain, events, args, expected,
                                            broker_pid, tmp)  # fmt: skip
     figures["ratios"] = report.ratios(results)
+    if "two" not in skip and "worker" in results:  # scale-out, against the one worker above
+        s = settings_for(bootstrap, prefix, f"bench-{run}-two", store=args.store)
+        two = run_two_workers(s, expected, events, tmp, broker_pid)
+        two["efficiency"] = efficiency(two, results["worker"])
+        figures["two_workers"] = two
+        print("two_workers", json.dumps(two), flush=True)
 
     if "recovery" not in skip:
         figures["recovery"] = run_recovery(bootstrap, args.recovery_clients, args.seed, tmp,

@@ -73,6 +73,12 @@ def summary(figures: dict[str, Any]) -> str:
         lines.append(
             f"{pair}: {r['events_per_s']:.2f} (events/s), {r['cpu_per_event']:.2f} (CPU per event)"
         )
+    if "two_workers" in figures:
+        two = figures["two_workers"]
+        lines.append(
+            f"two workers: {two['events_per_s']:,.0f} events/s, {two['cpu_s_per_million']:.1f} "
+            f"CPU s / M events (both), efficiency {two['efficiency']:.2f} of twice one worker"
+        )
     if "latency" in figures:
         lat = figures["latency"]
         lines.append(

@@ -43,3 +43,10 @@ def test_one_plain_run_gives_no_mean() -> None:
 
 def test_the_quix_pin_comes_from_the_quix_extra_of_pyproject() -> None:
     assert requirement() == "quixstreams==3.28.1"
+
+
+def test_two_workers_scale_perfectly_at_twice_the_events_per_second_of_one() -> None:
+    from bench.live.scaleout import efficiency
+
+    assert efficiency(run(40_000, 50), run(20_000, 50)) == 1.0
+    assert efficiency(run(30_000, 60), run(20_000, 50)) == 0.75
