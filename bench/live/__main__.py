@@ -20,6 +20,7 @@ from bench.live.quix import VenvUnavailable, ensure_venv
 from bench.live.recovery import run_recovery
 from bench.live.scaleout import efficiency, run_two_workers
 from bench.live.worker import run_worker_throughput
+from streams.devtools.broker import stop as stop_broker
 from streams.devtools.stack import Worker, load_expected, start_broker
 from streams.settings import Settings
 
@@ -45,6 +46,11 @@ def parse_args() -> argparse.Namespace:
                         " changelog with py-spy (slows them)")  # fmt: skip
     parser.add_argument("--broker-port", type=int, default=19800)
     parser.add_argument("--broker-dir", type=Path, default=Path("/tmp/bench-broker"))
+    parser.add_argument(
+        "--keep-broker",
+        action="store_true",
+        help="leave the bench broker running afterwards (a re-run reuses it)",
+    )
     parser.add_argument("--skip", default="", help=f"comma list of: {','.join(PARTS)}")
     parser.add_argument("--rate", type=float, default=2000.0)
     parser.add_argument("--latency-seconds", type=float, default=90.0)
@@ -79,12 +85,23 @@ def main() -> None:
             quix_python = ensure_venv()
         except VenvUnavailable as exc:
             raise SystemExit(str(exc)) from None
+    broker = start_broker(args.broker_port, args.broker_dir)
+    try:
+        measure(args, quix_python, broker.pid, broker.bootstrap_servers)
+    finally:  # no broker left behind on the port, unless asked (a re-run reuses it)
+        if not args.keep_broker:
+            stop_broker(args.broker_dir)
+
+
+def measure(
+    args: argparse.Namespace, quix_python: Path | None, broker_pid: int | None, bootstrap: str
+) -> None:
+    """Every part not skipped, on the started broker; print and save the figures."""
+    skip: set[str] = args.skip
     CACHE.mkdir(parents=True, exist_ok=True)
     run = time.strftime("%Y%m%d-%H%M%S")
     tmp = CACHE / f"run-{run}"
     tmp.mkdir(parents=True)
-    broker = start_broker(args.broker_port, args.broker_dir)
-    broker_pid, bootstrap = broker.pid, broker.bootstrap_servers
     figures: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "load_before": load_average(),
