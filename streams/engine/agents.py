@@ -1,9 +1,8 @@
 """The worker's agents, tables and timers: they only move data between Kafka and the service layer.
 
 Clients: the four input topics, a fetch at a time, into the changelogged client table and the
-ledger (streams/service/runtime.py); subtotal reports out. Aggregator: the latest report per
-partition, with its offset, into rows of the counts topic when the reports make a complete set
-(streams/service/aggregation.py). Each topic has one publisher (streams/engine/publishing.py).
+ledger (streams/service/runtime.py); subtotal reports out. The aggregator is in
+streams/engine/aggregator.py. Each topic has one publisher (streams/engine/publishing.py).
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from typing import Any
 
 import faust
 
-from streams.codecs.history import snapshot_key
 from streams.engine.internals import (
     COMPACT_MEMORY_STORE,
     BatchingConsumer,
@@ -29,9 +27,7 @@ from streams.engine.internals import (
 from streams.engine.publishing import Publisher
 from streams.engine.worker import Worker
 from streams.kafka.reader import committed_offsets
-from streams.kafka.topics import CLIENTS_TABLE, SUBTOTALS_TABLE, changelog_topic
-from streams.service.history import Snapshot
-from streams.service.reports import SubtotalReport
+from streams.kafka.topics import CLIENTS_TABLE, changelog_topic
 from streams.service.runtime import DayChange, Message
 
 TP = faust.types.TP
@@ -47,7 +43,7 @@ log = logging.getLogger(__name__)
 ROCKSDB_OPTIONS = {"write_buffer_size": 16 * 1024 * 1024}
 
 
-def _serialize_table(table: Any, key: str, value: str) -> None:
+def serialize_table(table: Any, key: str, value: str) -> None:
     # Faust derives a table's serializers from key_type/value_type (json unless a Record);
     # the changelog topic decodes with the `schema` given to the table, while the store and
     # the changelog producer read these attributes: set both, before the store is first used.
@@ -69,7 +65,7 @@ def wire_clients(app: faust.App, worker: Worker) -> None:
         key_type=bytes,
         schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="client_state"),
     )
-    _serialize_table(clients, key="raw", value="client_state")
+    serialize_table(clients, key="raw", value="client_state")
     # RocksDB: the clients of the last 50 000-100 000 reads and writes stay decoded (~150 MB);
     # the memory store keeps every client as bytes, with no cache (docs/performance.md)
     table_io = TableIO(clients, cache_size=50_000 if settings.store == "rocksdb" else 0)
@@ -221,128 +217,3 @@ def _update_lag(app: faust.App, worker: Worker) -> None:
             continue
         if highwater is not None:
             worker.metrics.lag.labels(topic, str(partition)).set(max(0, highwater - position))
-
-
-def wire_aggregator(app: faust.App, worker: Worker) -> None:
-    """The aggregator agent: the latest report per partition -> RegionCounts rows."""
-    settings, aggregator = worker.settings, worker.aggregator
-    source = app.topic(
-        settings.topic_subtotals, key_serializer="raw", value_serializer="raw", partitions=1
-    )
-    latest = app.Table(
-        SUBTOTALS_TABLE,
-        default=None,
-        partitions=1,
-        options=dict(ROCKSDB_OPTIONS),
-        key_type=bytes,
-        value_type=bytes,
-        schema=faust.Schema(
-            key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-        ),
-    )
-    _serialize_table(latest, key="raw", value="raw")
-    gate = worker.schemas
-    history = app.topic(settings.topic_history, key_serializer="raw", value_serializer="raw")
-    daybook, snapshots = worker.daybook, worker.history_view.codec  # the worker's writers
-    ended: list[Snapshot] = []  # days that ended, until HistorySnapshot can be written
-
-    def reports() -> list[SubtotalReport]:
-        return [aggregator.kept(v).report for v in latest.values() if v is not None]
-
-    async def close_days(observe: bool = True) -> None:
-        if observe:  # a day ended: its final table is history
-            ended.extend(daybook.observe(reports(), app.consumer_generation_id))
-        while ended and gate.writable:
-            snapshot = ended.pop(0)
-            await history.send(
-                key=snapshot_key(snapshot.peildatum), value=snapshots.encode(snapshot)
-            )
-            log.info(
-                "history: the table of %s written (%d input partitions)",
-                snapshot.peildatum.isoformat(), len(snapshot.provenance.offsets),
-            )  # fmt: skip
-
-    async def send_row(key: bytes, value: bytes) -> Any:
-        return await send_raw(app, settings.topic_counts, key, value, None)
-
-    rows = Publisher(settings.topic_counts, send_row, aggregator.forget_published)
-    skipped = False  # a publication skipped while RegionCounts could not be written
-
-    async def publish_counts(everything: bool = False) -> None:
-        nonlocal skipped
-        if not gate.writable:  # RegionCounts not registered yet: the registering task retries
-            skipped = True
-            return
-        everything, skipped = everything or skipped, False
-        generation = app.consumer_generation_id
-        values = [v for v in latest.values() if v is not None]
-        await rows.publish(lambda: aggregator.counts_messages(values, generation, everything))
-
-    warned: set[int] = set()
-
-    def check_sender(value: bytes) -> None:
-        partitions = aggregator.kept(value).report.partitions
-        if partitions not in (settings.partitions, 0, *warned):  # 0: a report of an older version
-            warned.add(partitions)
-            log.warning(
-                "a worker reports partitions of %d input partitions, this one counts with %d:"
-                " the counts stay as they are until every worker has the same"
-                " TRANSPARANTIE_PARTITIONS (docs/runbook.md, WorkerNotReady)",
-                partitions, settings.partitions,
-            )  # fmt: skip
-
-    @app.agent(source, name="aggregator")
-    async def aggregate(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            check_sender(event.value)
-            kept = aggregator.take(
-                event.value, event.message.offset, latest.get(event.key),
-                app.consumer_generation_id,
-            )  # fmt: skip
-            if kept is not None:
-                latest[event.key] = kept
-                await close_days()
-            if stream.channel.empty():  # type: ignore[attr-defined]  # once per arrival burst
-                await publish_counts()
-
-    def owns_aggregator() -> bool:
-        return any(tp.topic == settings.topic_subtotals for tp in app.assignor.assigned_actives())
-
-    @latest.on_recover
-    async def republish_counts() -> None:
-        if not recovery_is_current(app):
-            return
-        if owns_aggregator():
-            aggregator.own()
-            daybook.reset(reports())
-            await publish_counts()
-        else:
-            aggregator.disown()
-
-    @app.timer(interval=settings.republish_interval_seconds)
-    async def republish_all_counts() -> None:
-        # every row again, as the reports are: a consumer that lost a message, or reads the
-        # topic while it is being compacted, has the whole table within the interval
-        await publish_counts(everything=True)
-
-    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # Faust types the signal loosely
-    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
-        if any(tp.topic == settings.topic_subtotals for tp in revoked):
-            aggregator.disown()  # a revoked aggregator publishes nothing, not even once more
-
-    @app.task
-    async def follow_counts() -> None:
-        await worker.counts_view.run()
-
-    @app.task
-    async def follow_history() -> None:
-        await worker.history_view.run()
-
-    @app.task
-    async def register_output_schemas() -> None:
-        # FRAMING=confluent: RegionCounts, DeadLetter and HistorySnapshot under <topic>-value,
-        # retried with backoff until the registry takes them (the worker is not ready until then)
-        await gate.ready_to_write()
-        if aggregator.owned:
-            await publish_counts()
-            await close_days(observe=False)

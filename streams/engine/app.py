@@ -16,7 +16,8 @@ from faust.types.auth import CredentialsT
 
 from streams.codecs import state as statecodec
 from streams.codecs.wire import worker_wire, writer_schemas
-from streams.engine.agents import wire_aggregator, wire_clients
+from streams.engine.agents import wire_clients
+from streams.engine.aggregator import wire_aggregator
 from streams.engine.failures import OneLineWorker
 from streams.engine.grouplag import wire_group_lag
 from streams.engine.health import wire_health
