@@ -1,9 +1,11 @@
 """The end of a counting day, as the aggregator sees it: the last complete table of a day is that
 day's history snapshot, with the input positions its subtotals reflect as provenance.
 
-Every input partition's subtotal message carries its day and the positions it reflects
-(streams/service/runtime.py). A set of the latest message of every partition that are all of
-the same day is a complete table of that day. When a complete table of a later day appears
+Every input partition's subtotal report carries its day and the positions it reflects
+(streams/service/runtime.py). The aggregator's latest reports are a table of one day when they
+are a complete set by the same rule as the counts (streams/service/reports.py: one per
+partition, all of the current generation, all of that day), so a former owner's late report is
+never part of a snapshot. When a complete table of a later day appears
 (the workers' clocks passed midnight in Europe/Amsterdam, or AS_OF_FILE moved on), the last
 complete table of the earlier day was its final one: it is the snapshot. Days skipped over
 (the clock jumped, or no worker ran) get no live snapshot; `history backfill` rebuilds them.
