@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -24,17 +25,20 @@ def frames(stack: str) -> list[str]:
     return out
 
 
+def samples(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(samples, frames outermost first) of every stack in a collapsed-stacks file."""
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            yield int(count), frames(stack)
+
+
 def summarise(path: Path) -> tuple[int, Counter[str], Counter[str]]:
     """Total samples, inclusive samples per function, self samples per function."""
     total = 0
     inclusive: Counter[str] = Counter()
     self_: Counter[str] = Counter()
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        n = int(count)
-        names = frames(stack)
+    for n, names in samples(path):
         total += n
         for name in set(names):
             inclusive[name] += n
@@ -47,12 +51,7 @@ def below(path: Path, name: str) -> tuple[int, int, Counter[str]]:
     ("(self)" when it is the innermost)."""
     total = inside = 0
     children: Counter[str] = Counter()
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        n = int(count)
-        names = frames(stack)
+    for n, names in samples(path):
         total += n
         for i, frame in enumerate(names):
             if name in frame:

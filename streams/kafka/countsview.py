@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import date
 from typing import Any
-
-from aiokafka import TopicPartition
 
 from streams.codecs.avro import AvroCodec
 from streams.codecs.writers import WriterSchemas
 from streams.domain import RegionCounts, Regions
 from streams.domain.table import complete_table, is_whole
-from streams.kafka import clients
-from streams.kafka.reader import partitions_of
+from streams.kafka.reader import follow, read_once
 from streams.kafka.registry import schema_gate
 from streams.service.ports import DecodeError
 from streams.service.schemas import SchemaGate
@@ -74,46 +70,13 @@ class CountsView:
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Read the topic from the beginning and follow it until `stop` is set (or forever)."""
-        topic = self.settings.topic_counts
-        partitions = (await partitions_of(self.settings, [topic]))[topic]
-        consumer = clients.consumer(self.settings)
-        try:  # stopped also when it fails to start: no unclosed client
-            await consumer.start()
-            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            end = await consumer.end_offsets(tps)
-            positions = {tp: 0 for tp in tps}
-            while stop is None or not stop.is_set():
-                batch = await consumer.getmany(timeout_ms=200)
-                await self.schemas.prepare(m.value for ms in batch.values() for m in ms)
-                for tp, messages in batch.items():
-                    for message in messages:
-                        self.apply(message.key, message.value)
-                        positions[tp] = message.offset + 1
-                self.settle()
-                if not self.caught_up.is_set() and all(positions[tp] >= end[tp] for tp in tps):
-                    self.caught_up.set()
-        finally:
-            with contextlib.suppress(Exception):
-                await consumer.stop()
+        await follow(
+            self.settings, self.settings.topic_counts, self.apply, self.caught_up, stop,
+            self.schemas.prepare, self.settle,
+        )  # fmt: skip
 
     async def read_once(self, timeout: float = 30.0) -> dict[str, RegionCounts]:
         """Read the topic up to its current end, then stop (for `report` and `reconcile`)."""
-        stop = asyncio.Event()
-        task = asyncio.create_task(self.run(stop))
-        waiter = asyncio.create_task(self.caught_up.wait())
-        try:
-            done, _ = await asyncio.wait(
-                {task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            stop.set()
-            waiter.cancel()
-        await task  # raises what stopped the reading (no broker, no topic)
-        if waiter not in done:
-            raise TimeoutError(
-                f"the counts topic {self.settings.topic_counts!r} was not read to its end"
-                f" in {timeout} s"
-            )
+        what = f"the counts topic {self.settings.topic_counts!r}"
+        await read_once(self.run, self.caught_up, what, timeout)
         return self.latest

@@ -161,15 +161,16 @@ async def follow(
     caught_up: asyncio.Event,
     stop: asyncio.Event | None = None,
     prepare: Callable[[Iterable[bytes | None]], Awaitable[object]] | None = None,
+    after_batch: Callable[[], None] | None = None,
 ) -> None:
     """Read a topic from the beginning and follow it until `stop` is set (or forever), handing
     each message's key and value to `apply` (after `prepare` saw the batch's values: the
-    writer schemas they name); `caught_up` is set once the end offsets as they were at the
-    start are reached."""
+    writer schemas they name), then calling `after_batch` once per fetch; `caught_up` is set
+    once the end offsets as they were at the start are reached."""
     partitions = (await partitions_of(settings, [topic]))[topic]
     consumer = clients.consumer(settings)
-    await consumer.start()
-    try:
+    try:  # stopped also when it fails to start: no unclosed client
+        await consumer.start()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -183,6 +184,8 @@ async def follow(
                 for message in messages:
                     apply(message.key, message.value)
                     positions[tp] = message.offset + 1
+            if after_batch is not None:
+                after_batch()
             if not caught_up.is_set() and all(positions[tp] >= end[tp] for tp in tps):
                 caught_up.set()
     finally:

@@ -14,20 +14,20 @@ complete table of the earlier day was its final one: it is the snapshot. Days sk
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 from streams.domain import Regions, publication_table
 from streams.service.history import Provenance, Snapshot, Source
-from streams.service.reports import SubtotalReport, complete
+from streams.service.reports import Complete, SubtotalReport, complete
 
 
 class Daybook:
-    """Keeps the last complete same-day set of subtotal reports; says when a day ended."""
+    """Keeps the last complete same-day table of subtotal reports; says when a day ended."""
 
     def __init__(self, regions: Regions, partitions: int) -> None:
         self.regions = regions
         self.partitions = partitions
-        self.kept: tuple[date, list[SubtotalReport]] | None = None
+        #: the last complete table and the input positions its reports reflect
+        self.kept: tuple[Complete, dict[tuple[str, int], int]] | None = None
 
     def observe(self, reports: Iterable[SubtotalReport], generation: int) -> list[Snapshot]:
         """Look at the aggregator's latest report of every partition; return the snapshot of
@@ -37,9 +37,12 @@ class Daybook:
         if found is None:
             return []  # incomplete, of another generation, or the workers' days are moving
         ended = []
-        if self.kept is not None and found.day > self.kept[0]:
+        if self.kept is not None and found.day > self.kept[0].day:
             ended.append(self.snapshot(*self.kept))
-        self.kept = (found.day, reports)
+        positions: dict[tuple[str, int], int] = {}
+        for report in reports:
+            positions.update(report.positions)
+        self.kept = (found, positions)
         return ended
 
     def reset(self, reports: Iterable[SubtotalReport]) -> None:
@@ -50,12 +53,7 @@ class Daybook:
         if reports:
             self.observe(reports, max(r.generation for r in reports))
 
-    def snapshot(self, day: date, reports: list[SubtotalReport]) -> Snapshot:
-        """The table of `day` from one report per input partition, with their positions."""
-        found = complete(reports, self.partitions, reports[0].generation)
-        assert found is not None  # kept only when complete
-        offsets: dict[tuple[str, int], int] = {}
-        for report in reports:
-            offsets.update(report.positions)
-        rows = tuple(publication_table(found.cells, self.regions, day))
-        return Snapshot(day, rows, Provenance(offsets, Source.LIVE))
+    def snapshot(self, table: Complete, positions: dict[tuple[str, int], int]) -> Snapshot:
+        """The snapshot of a complete table, with the input positions it reflects."""
+        rows = tuple(publication_table(table.cells, self.regions, table.day))
+        return Snapshot(table.day, rows, Provenance(positions, Source.LIVE))
